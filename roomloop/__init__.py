@@ -1,0 +1,32 @@
+"""RoomLoop: a school's facility reservation system."""
+
+import os
+
+from flask import Flask
+
+from .config import load_config
+from .extensions import db, migrate
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+
+
+def create_app(test_config=None):
+    """Build the application: configuration, extensions, blueprints, CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    load_config(app, test_config)
+    app.json.sort_keys = False  # keep resources in their documented field order
+
+    from . import api, cli, models, views  # noqa: F401  (models: for Alembic)
+    from .sqlite import configure_sqlite
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+
+    api.init_app(app)
+    views.init_app(app)
+    cli.init_app(app)
+    return app

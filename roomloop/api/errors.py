@@ -1,0 +1,136 @@
+"""The one JSON error envelope of ``/v1``, and the HTTP meaning of every domain error."""
+
+import logging
+import uuid
+
+from flask import g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import Forbidden, NotFound, ValidationError
+from ..rules import RuleViolation, SlotConflict
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "validation_error",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "slot_conflict",
+    413: "payload_too_large",
+    422: "rule_violation",
+    429: "rate_limited",
+}
+
+
+class Unauthorized(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def request_id():
+    """This request's id: the caller's ``X-Request-ID`` when it is sane, else a fresh one."""
+    if "request_id" not in g:
+        given = request.headers.get("X-Request-ID", "")
+        ok = 0 < len(given) <= 64 and given.replace("-", "").replace("_", "").isalnum()
+        g.request_id = given if ok else uuid.uuid4().hex
+    return g.request_id
+
+
+def error_response(status, code, message, headers=None, **extra):
+    body = {"error": {"code": code, "message": message, **extra, "request_id": request_id()}}
+    response = jsonify(body)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def is_api_request():
+    return request.path == "/v1" or request.path.startswith("/v1/")
+
+
+def register(app, bp):
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        # Routing errors (unknown path, wrong method) never reach the blueprint.
+        if not is_api_request():
+            return exc
+        code = HTTP_CODES.get(exc.code, "http_error")
+        message = {
+            404: "No such endpoint or resource.",
+            405: f"{request.method} is not allowed here.",
+            413: "The request body is too large.",
+        }.get(exc.code, exc.description)
+        headers = {}
+        if exc.code == 405 and exc.valid_methods:
+            headers["Allow"] = ", ".join(exc.valid_methods)
+        return error_response(exc.code, code, message, headers)
+
+    @bp.errorhandler(Unauthorized)
+    def unauthorized(exc):
+        return error_response(
+            401, "unauthorized", exc.message, {"WWW-Authenticate": 'Bearer realm="roomloop"'}
+        )
+
+    @bp.errorhandler(ValidationError)
+    def validation_error(exc):
+        return error_response(400, "validation_error", exc.message, fields=exc.fields)
+
+    @bp.errorhandler(Forbidden)
+    def forbidden(exc):
+        return error_response(403, "forbidden", exc.message, capability=exc.capability)
+
+    @bp.errorhandler(NotFound)
+    def not_found(exc):
+        return error_response(404, "not_found", exc.message)
+
+    @bp.errorhandler(SlotConflict)
+    def slot_conflict(exc):
+        return error_response(
+            409,
+            "slot_conflict",
+            exc.message,
+            rule=exc.rule,
+            conflicts=[
+                {
+                    "slot": slot,
+                    "reservation": {
+                        "id": reservation.public_id,
+                        "status": reservation.status,
+                        "user": {"name": reservation.account.name},
+                    },
+                }
+                for slot, reservation in exc.held
+            ],
+            suggestions=exc.suggestions,
+        )
+
+    @bp.errorhandler(RuleViolation)
+    def rule_violation(exc):
+        return error_response(
+            422,
+            "rule_violation",
+            exc.message,
+            rule=exc.rule,
+            **exc.details,
+            suggestions=exc.suggestions,
+        )
+
+    @bp.errorhandler(Exception)
+    def internal_error(exc):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        log.exception(
+            "Unhandled error in %s %s (request %s)", request.method, request.path, request_id()
+        )
+        return error_response(
+            500, "internal_error", "Something went wrong on our side; it has been logged."
+        )
+
+    @app.after_request
+    def add_request_id(response):
+        if is_api_request():
+            response.headers["X-Request-ID"] = request_id()
+        return response

@@ -1,0 +1,121 @@
+"""``/v1/reservations``: book through the rules engine, list, change, cancel, delete."""
+
+from datetime import date
+
+from flask import g, request, url_for
+from sqlalchemy import select
+
+from ..auth.permissions import can_view_reservation
+from ..booking import create_reservation, delete_reservation, update_reservation
+from ..errors import Forbidden, NotFound, ValidationError
+from ..extensions import db
+from ..models import Account, Facility, Reservation
+from ..resources import reservation_resource
+from ..schedule import get_schedule
+from ..schemas import (
+    ReservationCreate,
+    ReservationListQuery,
+    ReservationUpdate,
+    parse_json,
+    parse_values,
+)
+from . import bp
+from .pagination import envelope, paginate
+
+
+def get_reservation(public_id):
+    reservation = db.session.scalar(select(Reservation).where(Reservation.public_id == public_id))
+    if reservation is None:
+        raise NotFound("reservation", public_id)
+    if not can_view_reservation(g.actor, reservation):
+        raise Forbidden("reservations:read_all")
+    return reservation
+
+
+def _find(model, column, value, field):
+    row = db.session.scalar(select(model).where(column == value))
+    if row is None:
+        raise ValidationError({field: f"No {model.__name__.lower()} with id {value!r}."})
+    return row
+
+
+@bp.post("/reservations")
+def create_reservation_endpoint():
+    """Book a facility; the rules engine decides, and its outcome is in the answer."""
+    data = parse_json(ReservationCreate, request.get_data())
+    facility = _find(Facility, Facility.code, data.facility_id, "facility_id")
+    account = None
+    if data.user_id is not None:
+        account = _find(Account, Account.public_id, data.user_id, "user_id")
+    reservation = create_reservation(
+        g.actor,
+        facility,
+        data.date,
+        data.start_slot,
+        data.end_slot,
+        data.purpose,
+        attendees=data.attendees,
+        account=account,
+        overrides=data.override,
+    )
+    location = url_for("api.show_reservation", public_id=reservation.public_id)
+    return reservation_resource(reservation, get_schedule()), 201, {"Location": location}
+
+
+@bp.get("/reservations")
+def list_reservations():
+    """List reservations by date; teachers see their own, approvers and admins everyone's."""
+    query = parse_values(ReservationListQuery, request.args.to_dict())
+    stmt = select(Reservation)
+    user_id = query.user_id
+    if not g.actor.can("reservations:read_all"):
+        if user_id not in (None, g.actor.account.public_id):
+            raise Forbidden("reservations:read_all")
+        user_id = g.actor.account.public_id
+    if user_id is not None:
+        stmt = stmt.join(Account, Reservation.account_id == Account.id).where(
+            Account.public_id == user_id
+        )
+    if query.facility_id is not None:
+        stmt = stmt.join(Facility, Reservation.facility_id == Facility.id).where(
+            Facility.code == query.facility_id
+        )
+    if query.from_ is not None:
+        stmt = stmt.where(Reservation.date >= query.from_)
+    if query.to is not None:
+        stmt = stmt.where(Reservation.date <= query.to)
+    if query.status is not None:
+        stmt = stmt.where(Reservation.status == query.status)
+    keys = [
+        (Reservation.date, date.fromisoformat),
+        (Reservation.start_slot, int),
+        (Reservation.id, int),
+    ]
+    rows, has_more, cursor = paginate(stmt, keys, query)
+    schedule = get_schedule()
+    return envelope([reservation_resource(r, schedule) for r in rows], has_more, cursor)
+
+
+@bp.get("/reservations/<public_id>")
+def show_reservation(public_id):
+    """Show one reservation."""
+    return reservation_resource(get_reservation(public_id), get_schedule())
+
+
+@bp.patch("/reservations/<public_id>")
+def update_reservation_endpoint(public_id):
+    """Change the purpose, confirm a pending reservation, or cancel."""
+    data = parse_json(ReservationUpdate, request.get_data())
+    if data.purpose is None and data.status is None:
+        raise ValidationError({"body": "Send 'purpose', 'status' or both."})
+    reservation = get_reservation(public_id)
+    update_reservation(g.actor, reservation, purpose=data.purpose, status=data.status)
+    return reservation_resource(reservation, get_schedule())
+
+
+@bp.delete("/reservations/<public_id>")
+def delete_reservation_endpoint(public_id):
+    """Delete a reservation for good (admins)."""
+    g.actor.require("reservations:delete")
+    delete_reservation(g.actor, get_reservation(public_id))
+    return "", 204

@@ -1,0 +1,84 @@
+"""Roles map to capabilities here, and nowhere else. Pages and the API ask the same questions."""
+
+from dataclasses import dataclass
+
+from ..errors import Forbidden
+
+TEACHER = frozenset(
+    {
+        "facilities:read",
+        "reservations:book",  # book, edit and cancel one's own
+    }
+)
+APPROVER = TEACHER | {
+    "reservations:read_all",
+    "reservations:approve",  # confirm or cancel any pending reservation
+    "reports:read",
+}
+ADMIN = APPROVER | {
+    "facilities:manage",
+    "reservations:manage",  # edit or cancel any reservation, book for others
+    "reservations:delete",
+    "rules:override",  # R-04, R-05, R-06
+    "accounts:read",
+    "accounts:manage",
+    "webhooks:manage",
+    "keys:manage",
+    "settings:manage",
+}
+
+ROLE_CAPABILITIES = {"teacher": TEACHER, "approver": APPROVER, "admin": ADMIN}
+ALL_CAPABILITIES = ADMIN
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: an account, and the capabilities this credential grants it."""
+
+    account: object
+    capabilities: frozenset
+
+    @classmethod
+    def for_account(cls, account, scopes=None):
+        """The account's role capabilities, narrowed to ``scopes`` when a key has them."""
+        capabilities = ROLE_CAPABILITIES.get(account.role, frozenset())
+        if scopes is not None:
+            capabilities = capabilities & frozenset(scopes)
+        return cls(account, frozenset(capabilities))
+
+    def can(self, capability):
+        return capability in self.capabilities
+
+    def require(self, capability):
+        if not self.can(capability):
+            raise Forbidden(capability)
+
+    def owns(self, reservation):
+        return reservation.account_id == self.account.id
+
+
+def can_view_reservation(actor, reservation):
+    return actor.owns(reservation) or actor.can("reservations:read_all")
+
+
+def require_edit_reservation(actor, reservation):
+    """Change the purpose: the owner (who may book) or a manager."""
+    if not (
+        actor.can("reservations:manage")
+        or (actor.owns(reservation) and actor.can("reservations:book"))
+    ):
+        raise Forbidden(
+            "reservations:manage",
+            "Only the person who booked it or an admin may change this reservation.",
+        )
+
+
+def require_cancel_reservation(actor, reservation):
+    """Cancel: the owner or a manager, or an approver while it is pending."""
+    if reservation.status == "pending" and actor.can("reservations:approve"):
+        return
+    require_edit_reservation(actor, reservation)
+
+
+def require_confirm_reservation(actor):
+    actor.require("reservations:approve")

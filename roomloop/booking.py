@@ -1,0 +1,167 @@
+"""Booking operations: create, change, confirm, cancel and delete reservations.
+
+Every operation checks the actor's capabilities, runs the rules engine where a booking is
+decided, writes the change and its outbox event in one transaction, and commits. Pages and
+the API call these same functions.
+"""
+
+from sqlalchemy.exc import IntegrityError
+
+from .auth.permissions import (
+    require_cancel_reservation,
+    require_confirm_reservation,
+    require_edit_reservation,
+)
+from .availability import suggest_alternatives
+from .errors import ValidationError
+from .extensions import db
+from .models import HeldSlot, Reservation
+from .resources import reservation_resource
+from .rules import BookingRequest, RuleContext, RuleParams, RuleViolation, evaluate
+from .schedule import get_schedule, school_now
+from .webhooks import record_event
+
+
+def decide(request, now=None, confirming=False):
+    """Run the rules for ``request``; a refusal comes back with suggestions attached."""
+    ctx = RuleContext(request, get_schedule(), RuleParams.from_settings(), now or school_now())
+    try:
+        return evaluate(ctx, confirming=confirming)
+    except RuleViolation as violation:
+        violation.suggestions = suggest_alternatives(ctx)
+        raise
+
+
+def check_slot_range(schedule, start_slot, end_slot):
+    """Slots must exist in the bell schedule; ``end_slot`` is inclusive and not before the start."""
+    errors = {}
+    for name, value in (("start_slot", start_slot), ("end_slot", end_slot)):
+        if value not in schedule:
+            errors[name] = (
+                f"Slot {value} is not in the bell schedule ({schedule.first}–{schedule.last})."
+            )
+    if not errors and end_slot < start_slot:
+        errors["end_slot"] = "end_slot must not be before start_slot."
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_reservation(
+    actor,
+    facility,
+    day,
+    start_slot,
+    end_slot,
+    purpose,
+    attendees=None,
+    account=None,
+    overrides=(),
+    now=None,
+):
+    """Book ``facility`` for ``account`` (the actor by default) if the rules allow it."""
+    account = account or actor.account
+    actor.require("reservations:book")
+    if account.id != actor.account.id:
+        actor.require("reservations:manage")
+    if overrides:
+        actor.require("rules:override")
+    if account.status != "active":
+        raise ValidationError({"user_id": f"{account.name}'s account is disabled."})
+    schedule = get_schedule()
+    check_slot_range(schedule, start_slot, end_slot)
+
+    request = BookingRequest(
+        facility, account, day, start_slot, end_slot, attendees, frozenset(overrides)
+    )
+    outcome = decide(request, now)
+    reservation = Reservation(
+        facility=facility,
+        account=account,
+        date=day,
+        start_slot=start_slot,
+        end_slot=end_slot,
+        purpose=purpose,
+        attendees=attendees,
+        status=outcome.status,
+        rules=_rules_record(outcome),
+        held_slots=[
+            HeldSlot(facility_id=facility.id, account_id=account.id, date=day, slot=n)
+            for n in request.slot_numbers
+        ],
+    )
+    db.session.add(reservation)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another transaction took a slot between our R-03 check and our insert; the unique
+        # index refused us. Decide again: R-03 now sees the winner and says who holds it.
+        db.session.rollback()
+        decide(request, now)
+        raise
+    record_event("reservation.created", reservation_resource(reservation, schedule))
+    db.session.commit()
+    return reservation
+
+
+def update_reservation(actor, reservation, purpose=None, status=None, now=None):
+    """Change the purpose and/or the status (``confirmed`` from pending, or ``cancelled``)."""
+    if reservation.status == "cancelled":
+        raise ValidationError({"status": "This reservation is cancelled and can no longer change."})
+    new_purpose = purpose is not None and purpose != reservation.purpose
+    new_status = status is not None and status != reservation.status
+    if new_purpose:
+        require_edit_reservation(actor, reservation)
+    if new_status:
+        if status == "cancelled":
+            require_cancel_reservation(actor, reservation)
+        elif status == "confirmed":
+            require_confirm_reservation(actor)
+            outcome = decide(_request_for(reservation), now, confirming=True)
+        else:
+            raise ValidationError({"status": "A reservation cannot return to pending."})
+
+    events = []
+    if new_purpose:
+        reservation.purpose = purpose
+        events.append("reservation.updated")
+    if new_status and status == "cancelled":
+        reservation.status = "cancelled"
+        reservation.held_slots.clear()  # frees the slots
+        events.append("reservation.cancelled")
+    elif new_status:
+        reservation.status = "confirmed"
+        reservation.rules = _rules_record(outcome)
+        events.append("reservation.confirmed")
+    if events:
+        db.session.flush()
+        data = reservation_resource(reservation, get_schedule())
+        for event_type in events:
+            record_event(event_type, data)
+        db.session.commit()
+    return reservation
+
+
+def delete_reservation(actor, reservation):
+    """Remove a reservation for good (admins only); its event keeps a copy of what it was."""
+    actor.require("reservations:delete")
+    data = reservation_resource(reservation, get_schedule())
+    db.session.delete(reservation)
+    record_event("reservation.deleted", data)
+    db.session.commit()
+
+
+def _request_for(reservation):
+    return BookingRequest(
+        reservation.facility,
+        reservation.account,
+        reservation.date,
+        reservation.start_slot,
+        reservation.end_slot,
+        reservation.attendees,
+        overrides=frozenset(reservation.rules.get("overridden", ())),
+        reservation_id=reservation.id,
+    )
+
+
+def _rules_record(outcome):
+    return {"outcome": outcome.status, "checked": outcome.checked, "overridden": outcome.overridden}

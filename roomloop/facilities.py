@@ -1,0 +1,48 @@
+"""Facility administration: create and update rooms and their booking restrictions."""
+
+from sqlalchemy import select
+
+from .errors import NotFound, ValidationError
+from .extensions import db
+from .models import Facility
+
+
+def get_facility(code):
+    facility = db.session.scalar(select(Facility).where(Facility.code == code))
+    if facility is None:
+        raise NotFound("facility", code)
+    return facility
+
+
+def create_facility(actor, data):
+    """Create a facility from a validated ``FacilityCreate``; its id must be new."""
+    actor.require("facilities:manage")
+    if db.session.scalar(select(Facility.id).where(Facility.code == data.id)) is not None:
+        raise ValidationError({"id": f"A facility with id {data.id!r} already exists."})
+    facility = Facility(code=data.id)
+    _apply(facility, data.model_dump(exclude={"id"}))
+    db.session.add(facility)
+    db.session.commit()
+    return facility
+
+
+def update_facility(actor, facility, data):
+    """Apply the fields a validated ``FacilityUpdate`` carries; others stay as they are."""
+    actor.require("facilities:manage")
+    sent = data.model_dump(include=data.model_fields_set)
+    nulls = [name for name, value in sent.items() if value is None]
+    if nulls:
+        raise ValidationError({name: "Cannot be null." for name in nulls})
+    _apply(facility, sent)
+    db.session.commit()
+    return facility
+
+
+def _apply(facility, values):
+    restrictions = values.pop("restrictions", None)
+    for name, value in values.items():
+        setattr(facility, name, value)
+    if restrictions is not None:
+        facility.allowed_departments = restrictions["departments"]
+        facility.allowed_roles = restrictions["roles"]
+        facility.max_slots_per_booking = restrictions["max_slots_per_booking"]

@@ -1,0 +1,28 @@
+"""SQLAlchemy models, one module per aggregate."""
+
+from .account import ACCOUNT_STATUSES, ROLES, Account
+from .base import iso_utc, new_public_id, utcnow
+from .facility import FACILITY_STATUSES, BlackoutDate, Facility
+from .reservation import HOLDING_STATUSES, RESERVATION_STATUSES, HeldSlot, Reservation
+from .setting import Setting
+from .token import ApiToken
+from .webhook import Event
+
+__all__ = [
+    "ACCOUNT_STATUSES",
+    "FACILITY_STATUSES",
+    "HOLDING_STATUSES",
+    "RESERVATION_STATUSES",
+    "ROLES",
+    "Account",
+    "ApiToken",
+    "BlackoutDate",
+    "Event",
+    "Facility",
+    "HeldSlot",
+    "Reservation",
+    "Setting",
+    "iso_utc",
+    "new_public_id",
+    "utcnow",
+]

@@ -1,0 +1,29 @@
+"""Accounts: teachers and staff who may sign in and book."""
+
+from ..extensions import db
+from .base import TimestampMixin, new_public_id
+
+ROLES = ("teacher", "approver", "admin")
+ACCOUNT_STATUSES = ("active", "disabled")
+
+
+class Account(TimestampMixin, db.Model):
+    __tablename__ = "accounts"
+
+    id = db.Column(db.Integer, primary_key=True)
+    public_id = db.Column(
+        db.String(32), nullable=False, unique=True, default=lambda: new_public_id("usr_")
+    )
+    email = db.Column(db.String(254), nullable=False, unique=True)  # stored lower-case
+    name = db.Column(db.String(120), nullable=False)
+    department = db.Column(db.String(80), nullable=False, default="", index=True)
+    role = db.Column(db.String(20), nullable=False, default="teacher")
+    status = db.Column(db.String(20), nullable=False, default="active")
+    google_sub = db.Column(db.String(255), nullable=True, unique=True)
+
+    @property
+    def is_active_account(self):
+        return self.status == "active"
+
+    def __repr__(self):
+        return f"<Account {self.email}>"

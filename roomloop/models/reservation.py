@@ -1,0 +1,68 @@
+"""Reservations and the slots they hold."""
+
+from ..extensions import db
+from .base import TimestampMixin, new_public_id
+
+RESERVATION_STATUSES = ("pending", "confirmed", "cancelled")
+HOLDING_STATUSES = ("pending", "confirmed")
+
+
+class Reservation(TimestampMixin, db.Model):
+    __tablename__ = "reservations"
+    __table_args__ = (db.Index("ix_reservations_facility_date", "facility_id", "date"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    public_id = db.Column(
+        db.String(32), nullable=False, unique=True, default=lambda: new_public_id("res_")
+    )
+    facility_id = db.Column(db.Integer, db.ForeignKey("facilities.id"), nullable=False)
+    account_id = db.Column(db.Integer, db.ForeignKey("accounts.id"), nullable=False, index=True)
+    date = db.Column(db.Date, nullable=False, index=True)
+    start_slot = db.Column(db.Integer, nullable=False)
+    end_slot = db.Column(db.Integer, nullable=False)
+    purpose = db.Column(db.String(200), nullable=False)
+    attendees = db.Column(db.Integer, nullable=True)
+    status = db.Column(db.String(20), nullable=False)
+    rules = db.Column(db.JSON, nullable=False, default=dict)  # the engine's outcome, as returned
+
+    facility = db.relationship("Facility", lazy="joined")
+    account = db.relationship("Account", lazy="joined")
+    held_slots = db.relationship(
+        "HeldSlot", back_populates="reservation", cascade="all, delete-orphan"
+    )
+
+    @property
+    def slot_numbers(self):
+        return range(self.start_slot, self.end_slot + 1)
+
+    def __repr__(self):
+        return f"<Reservation {self.public_id} {self.status}>"
+
+
+class HeldSlot(db.Model):
+    """One row per slot a pending or confirmed reservation holds.
+
+    The unique index over (facility, date, slot) is what makes R-03 hold under concurrency:
+    two transactions racing for one slot cannot both commit, whatever the number of processes.
+    A cancelled reservation's rows are deleted, which frees its slots.
+    """
+
+    __tablename__ = "held_slots"
+    __table_args__ = (
+        db.UniqueConstraint("facility_id", "date", "slot"),
+        db.Index("ix_held_slots_account_date", "account_id", "date"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    reservation_id = db.Column(
+        db.Integer,
+        db.ForeignKey("reservations.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+    facility_id = db.Column(db.Integer, db.ForeignKey("facilities.id"), nullable=False)
+    account_id = db.Column(db.Integer, db.ForeignKey("accounts.id"), nullable=False)
+    date = db.Column(db.Date, nullable=False)
+    slot = db.Column(db.Integer, nullable=False)
+
+    reservation = db.relationship("Reservation", back_populates="held_slots")

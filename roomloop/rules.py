@@ -1,0 +1,300 @@
+"""The rules engine: every booking decision, R-01 to R-11, made in one place.
+
+Each rule is a small function of the booking request and what the database says. It
+returns nothing when the request passes and raises ``RuleViolation`` (with its code and a
+message written for the person booking) when it does not. ``evaluate`` runs them in order
+and stops at the first failure. Nothing here knows about HTTP, forms or sessions.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_, select
+
+from .errors import DomainError
+from .extensions import db
+from .models import BlackoutDate, HeldSlot
+from .schedule import Schedule, is_weekend, week_of
+from .settings import get_setting
+
+OVERRIDABLE = frozenset({"R-04", "R-05", "R-06"})
+
+
+class RuleViolation(DomainError):
+    """A rule refused the booking. ``suggestions`` is filled in by the caller that can find some."""
+
+    def __init__(self, rule, message, **details):
+        super().__init__(message)
+        self.rule = rule
+        self.details = details
+        self.suggestions = []
+
+
+class SlotConflict(RuleViolation):
+    """R-03: another booking holds the slot. ``held`` lists the reservations holding it, by slot."""
+
+    def __init__(self, held, message):
+        super().__init__("R-03", message)
+        self.held = held  # [(slot number, Reservation)]
+
+
+@dataclass(frozen=True)
+class RuleParams:
+    max_consecutive_slots: int
+    booking_window_days: int
+    weekly_quota_slots: int
+
+    @classmethod
+    def from_settings(cls):
+        return cls(
+            max_consecutive_slots=get_setting("max_consecutive_slots"),
+            booking_window_days=get_setting("booking_window_days"),
+            weekly_quota_slots=get_setting("weekly_quota_slots"),
+        )
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    facility: object
+    account: object
+    date: date
+    start_slot: int
+    end_slot: int
+    attendees: int | None = None
+    overrides: frozenset = frozenset()
+    reservation_id: int | None = None  # an existing reservation being re-checked (confirm)
+
+    @property
+    def slot_count(self):
+        return self.end_slot - self.start_slot + 1
+
+    @property
+    def slot_numbers(self):
+        return range(self.start_slot, self.end_slot + 1)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    request: BookingRequest
+    schedule: Schedule
+    params: RuleParams
+    now: datetime  # aware, school time zone
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # confirmed | pending
+    checked: list = field(default_factory=list)
+    overridden: list = field(default_factory=list)
+
+
+RULES = []
+
+
+def rule(code):
+    def register(check):
+        check.code = code
+        RULES.append(check)
+        return check
+
+    return register
+
+
+def _held_slots(ctx, *conditions):
+    """Held slots on the request's date and slots, other than the request's own reservation."""
+    req = ctx.request
+    query = select(HeldSlot).where(
+        HeldSlot.date == req.date, HeldSlot.slot.in_(list(req.slot_numbers)), *conditions
+    )
+    if req.reservation_id is not None:
+        query = query.where(HeldSlot.reservation_id != req.reservation_id)
+    return db.session.scalars(query.order_by(HeldSlot.slot)).all()
+
+
+def _periods(schedule, req):
+    if req.start_slot == req.end_slot:
+        return f"period {req.start_slot} ({schedule[req.start_slot].label})"
+    return (
+        f"periods {req.start_slot}–{req.end_slot} "
+        f"({schedule[req.start_slot].start:%H:%M}–{schedule[req.end_slot].end:%H:%M})"
+    )
+
+
+@rule("R-01")
+def check_starts_in_future(ctx):
+    """Refuse a booking whose first slot has already begun: the past cannot be booked."""
+    req = ctx.request
+    if ctx.schedule.starts_at(req.date, req.start_slot) <= ctx.now:
+        raise RuleViolation(
+            "R-01",
+            f"{_periods(ctx.schedule, req).capitalize()} on {req.date:%a %-d %b %Y} has already "
+            "started; choose a later slot.",
+        )
+
+
+@rule("R-02")
+def check_facility_active(ctx):
+    """Refuse a facility that is closed or under maintenance."""
+    facility = ctx.request.facility
+    if facility.status != "active":
+        state = "under maintenance" if facility.status == "maintenance" else facility.status
+        raise RuleViolation("R-02", f"{facility.name} is {state} and cannot be booked.")
+
+
+@rule("R-03")
+def check_slots_free(ctx):
+    """Refuse a slot another pending or confirmed booking holds (the database enforces it too)."""
+    held = _held_slots(ctx, HeldSlot.facility_id == ctx.request.facility.id)
+    if held:
+        raise slot_conflict(
+            ctx.schedule, ctx.request.facility, [(h.slot, h.reservation) for h in held]
+        )
+
+
+def slot_conflict(schedule, facility, held):
+    first_slot, holder = held[0]
+    who = holder.account.name
+    state = "requested" if holder.status == "pending" else "booked"
+    return SlotConflict(
+        held,
+        f"{facility.name} is already {state} by {who} in period {first_slot} "
+        f"({schedule[first_slot].label}).",
+    )
+
+
+@rule("R-04")
+def check_consecutive_slots(ctx):
+    """Refuse more consecutive slots than allowed, so one booking cannot take a room all day."""
+    req = ctx.request
+    limit = req.facility.max_slots_per_booking or ctx.params.max_consecutive_slots
+    if req.slot_count > limit:
+        raise RuleViolation(
+            "R-04",
+            f"{req.facility.name} can be booked for at most {limit} consecutive periods; "
+            f"this request has {req.slot_count}.",
+            limit=limit,
+        )
+
+
+@rule("R-05")
+def check_booking_window(ctx):
+    """Refuse dates beyond the booking window, so rooms are not claimed months ahead."""
+    req = ctx.request
+    last_day = ctx.now.date() + timedelta(days=ctx.params.booking_window_days)
+    if req.date > last_day:
+        raise RuleViolation(
+            "R-05",
+            f"Bookings open {ctx.params.booking_window_days} days ahead; the last bookable day "
+            f"is {last_day:%a %-d %b %Y}.",
+            last_bookable_date=last_day.isoformat(),
+        )
+
+
+@rule("R-06")
+def check_weekly_quota(ctx):
+    """Refuse a booking that takes the teacher past their weekly quota of booked slots."""
+    req = ctx.request
+    monday, sunday = week_of(req.date)
+    query = (
+        select(func.count())
+        .select_from(HeldSlot)
+        .where(HeldSlot.account_id == req.account.id, HeldSlot.date.between(monday, sunday))
+    )
+    if req.reservation_id is not None:
+        query = query.where(HeldSlot.reservation_id != req.reservation_id)
+    used = db.session.scalar(query)
+    quota = ctx.params.weekly_quota_slots
+    if used + req.slot_count > quota:
+        raise RuleViolation(
+            "R-06",
+            f"{req.account.name} has {used} of {quota} weekly slots booked in the week of "
+            f"{monday:%-d %b}; this booking needs {req.slot_count}.",
+            quota=quota,
+            used=used,
+        )
+
+
+@rule("R-07")
+def check_school_day(ctx):
+    """Refuse weekends and blackout dates (holidays, exam weeks), school-wide or per facility."""
+    req = ctx.request
+    if is_weekend(req.date):
+        raise RuleViolation("R-07", f"{req.date:%A %-d %b %Y} is a weekend; choose a school day.")
+    blackout = db.session.scalars(
+        select(BlackoutDate).where(
+            BlackoutDate.start_date <= req.date,
+            BlackoutDate.end_date >= req.date,
+            or_(BlackoutDate.facility_id.is_(None), BlackoutDate.facility_id == req.facility.id),
+        )
+    ).first()
+    if blackout is not None:
+        reason = f" ({blackout.reason})" if blackout.reason else ""
+        where = req.facility.name if blackout.facility_id else "The school"
+        raise RuleViolation(
+            "R-07", f"{where} is closed for bookings on {req.date:%a %-d %b %Y}{reason}."
+        )
+
+
+@rule("R-08")
+def check_restrictions(ctx):
+    """Refuse a person whose department or role the facility does not admit."""
+    facility, account = ctx.request.facility, ctx.request.account
+    if facility.allowed_departments and account.department not in facility.allowed_departments:
+        raise RuleViolation(
+            "R-08",
+            f"{facility.name} is reserved for {', '.join(facility.allowed_departments)}.",
+        )
+    if facility.allowed_roles and account.role not in facility.allowed_roles:
+        raise RuleViolation(
+            "R-08",
+            f"{facility.name} can be booked only by: {', '.join(facility.allowed_roles)}.",
+        )
+
+
+@rule("R-09")
+def check_capacity(ctx):
+    """Refuse a group larger than the room holds."""
+    req = ctx.request
+    if req.attendees is not None and req.attendees > req.facility.capacity:
+        raise RuleViolation(
+            "R-09",
+            f"{req.facility.name} holds {req.facility.capacity}; {req.attendees} attendees "
+            "will not fit.",
+            capacity=req.facility.capacity,
+        )
+
+
+@rule("R-10")
+def check_no_double_booking(ctx):
+    """Refuse a teacher who already holds another room at the same time."""
+    req = ctx.request
+    held = _held_slots(ctx, HeldSlot.account_id == req.account.id)
+    if held:
+        other = held[0].reservation
+        raise RuleViolation(
+            "R-10",
+            f"{req.account.name} already has {other.facility.name} booked in period "
+            f"{held[0].slot} ({ctx.schedule[held[0].slot].label}).",
+            reservation_id=other.public_id,
+        )
+
+
+@rule("R-11")
+def check_approval(ctx):
+    """Never refuses: a facility that requires approval makes the outcome ``pending``."""
+
+
+def evaluate(ctx, confirming=False):
+    """Run every rule in order; raise the first ``RuleViolation``, else return the ``Outcome``.
+
+    ``confirming`` is an approver's answer to R-11, so the outcome is then ``confirmed``.
+    """
+    checked, overridden = [], []
+    for check in RULES:
+        if check.code in OVERRIDABLE and check.code in ctx.request.overrides:
+            overridden.append(check.code)
+            continue
+        check(ctx)
+        checked.append(check.code)
+    pending = ctx.request.facility.requires_approval and not confirming
+    return Outcome("pending" if pending else "confirmed", checked, overridden)

@@ -1,0 +1,85 @@
+"""The bell schedule and school-time helpers.
+
+A school day is a list of numbered slots (periods), slot 1 first. Dates are the school's
+local dates (``ROOMLOOP_TIMEZONE``); timestamps are stored in UTC.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from .settings import get_setting
+
+
+@dataclass(frozen=True)
+class Slot:
+    number: int
+    start: time
+    end: time
+
+    @property
+    def label(self):
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"  # en dash, as in the API reference
+
+
+class Schedule:
+    def __init__(self, slots):
+        self.slots = slots
+        self._by_number = {slot.number: slot for slot in slots}
+
+    @classmethod
+    def from_setting(cls, periods):
+        return cls(
+            [
+                Slot(i, time.fromisoformat(p["start"]), time.fromisoformat(p["end"]))
+                for i, p in enumerate(periods, start=1)
+            ]
+        )
+
+    @property
+    def first(self):
+        return self.slots[0].number
+
+    @property
+    def last(self):
+        return self.slots[-1].number
+
+    def __contains__(self, number):
+        return number in self._by_number
+
+    def __getitem__(self, number):
+        return self._by_number[number]
+
+    def labels(self, start_slot, end_slot):
+        # A slot the schedule no longer has (an admin shortened the day) keeps a plain name.
+        return [
+            self[n].label if n in self else f"period {n}" for n in range(start_slot, end_slot + 1)
+        ]
+
+    def starts_at(self, day, number):
+        """The aware school-time datetime at which slot ``number`` of ``day`` begins."""
+        return datetime.combine(day, self[number].start, tzinfo=school_timezone())
+
+
+def get_schedule():
+    return Schedule.from_setting(get_setting("bell_schedule"))
+
+
+def school_timezone():
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def school_now():
+    return datetime.now(school_timezone())
+
+
+def week_of(day):
+    """Monday and Sunday of the ISO week that holds ``day``."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def is_weekend(day: date):
+    return day.weekday() >= 5

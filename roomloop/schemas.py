@@ -1,0 +1,162 @@
+"""Input schemas, one per action, shared by the API and the pages.
+
+The API validates JSON strictly (``2`` is a slot, ``"2"`` is not); pages validate form
+fields, which are always text, leniently. Errors come back as one message per field.
+"""
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from .errors import ValidationError
+from .models import FACILITY_STATUSES, RESERVATION_STATUSES, ROLES
+
+FACILITY_CODE = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+SlotNumber = Annotated[int, Field(ge=1, le=48)]
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Query(BaseModel):
+    """Query strings: text values, unknown parameters ignored."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class ReservationCreate(Schema):
+    facility_id: Annotated[str, Field(min_length=1, max_length=64)]
+    date: date
+    start_slot: SlotNumber
+    end_slot: SlotNumber
+    purpose: Annotated[str, Field(min_length=1, max_length=200)]
+    attendees: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    user_id: Annotated[str, Field(max_length=32)] | None = None  # book for someone else
+    override: list[Literal["R-04", "R-05", "R-06"]] = []
+
+    @field_validator("end_slot")
+    @classmethod
+    def end_not_before_start(cls, end_slot, info):
+        start_slot = info.data.get("start_slot")
+        if start_slot is not None and end_slot < start_slot:
+            raise ValueError("end_slot must not be before start_slot")
+        return end_slot
+
+
+class ReservationUpdate(Schema):
+    purpose: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    status: Literal["confirmed", "cancelled"] | None = None
+
+
+class RestrictionsInput(Schema):
+    departments: list[Annotated[str, Field(min_length=1, max_length=80)]] = []
+    roles: list[Literal[ROLES]] = []
+    max_slots_per_booking: Annotated[int, Field(ge=1, le=48)] | None = None
+
+
+class FacilityFields(Schema):
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    type: Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,39}$")]
+    building: Annotated[str, Field(max_length=80)] = ""
+    capacity: Annotated[int, Field(ge=0, le=100_000)] = 0
+    amenities: list[Annotated[str, Field(min_length=1, max_length=60)]] = []
+    status: Literal[FACILITY_STATUSES] = "active"
+    requires_approval: bool = False
+    description: Annotated[str, Field(max_length=4000)] = ""
+    restrictions: RestrictionsInput = RestrictionsInput()
+
+
+class FacilityCreate(FacilityFields):
+    id: Annotated[str, Field(pattern=FACILITY_CODE)]
+
+
+class FacilityUpdate(Schema):
+    """PATCH: only the fields sent change; ``restrictions`` is replaced as a whole."""
+
+    name: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+    type: Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,39}$")] | None = None
+    building: Annotated[str, Field(max_length=80)] | None = None
+    capacity: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    amenities: list[Annotated[str, Field(min_length=1, max_length=60)]] | None = None
+    status: Literal[FACILITY_STATUSES] | None = None
+    requires_approval: bool | None = None
+    description: Annotated[str, Field(max_length=4000)] | None = None
+    restrictions: RestrictionsInput | None = None
+
+
+class Page(Query):
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    cursor: Annotated[str, Field(max_length=500)] | None = None
+
+
+class FacilityListQuery(Page):
+    type: str | None = None
+    building: str | None = None
+    status: Literal[FACILITY_STATUSES] | None = None
+
+
+class ReservationListQuery(Page):
+    user_id: str | None = None
+    facility_id: str | None = None
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+    status: Literal[RESERVATION_STATUSES] | None = None
+
+    @field_validator("to")
+    @classmethod
+    def range_in_order(cls, to, info):
+        start = info.data.get("from_")
+        if to is not None and start is not None and to < start:
+            raise ValueError("'to' must not be before 'from'")
+        return to
+
+
+class AvailabilityQuery(Query):
+    date: date
+
+
+def parse_json(schema, raw_body):
+    """Validate a JSON request body strictly; raise ``ValidationError`` naming each bad field."""
+    if not raw_body or not raw_body.strip():
+        raise ValidationError({"body": "A JSON object is required."})
+    try:
+        return schema.model_validate_json(raw_body, strict=True)
+    except PydanticValidationError as exc:
+        raise ValidationError(_fields(exc)) from None
+
+
+def parse_values(schema, values):
+    """Validate text values (query strings, form fields) leniently."""
+    try:
+        return schema.model_validate(values)
+    except PydanticValidationError as exc:
+        raise ValidationError(_fields(exc)) from None
+
+
+def _fields(exc):
+    fields = {}
+    for error in exc.errors(include_url=False):
+        loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
+        name = ".".join(loc) or "body"
+        if error["type"] == "json_invalid":
+            name, message = "body", "The body is not valid JSON."
+        elif error["type"] == "model_type" and not loc:
+            name, message = "body", "The body must be a JSON object."
+        else:
+            message = _message(error)
+        fields.setdefault(name, message)
+    return fields
+
+
+def _message(error):
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        return "Unknown field."
+    if error["type"] == "string_pattern_mismatch":
+        return "Use lower-case letters, digits, '-' or '_'."
+    # "Value error, end_slot must not ..." -> "end_slot must not ..."
+    return re.sub(r"^Value error, ", "", message)

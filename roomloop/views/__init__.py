@@ -1,0 +1,7 @@
+"""Page blueprints."""
+
+
+def init_app(app):
+    from .home import bp as home
+
+    app.register_blueprint(home)

@@ -1,0 +1,3 @@
+from roomloop import create_app
+
+app = create_app()
