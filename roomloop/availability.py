@@ -129,7 +129,7 @@ def _taken_slots(facility_ids, first_day, last_day):
             HeldSlot.facility_id.in_(facility_ids), HeldSlot.date.between(first_day, last_day)
         )
     )
-    return set(rows.tuples())
+    return {tuple(row) for row in rows}
 
 
 def _overlaps(taken, facility_id, request):

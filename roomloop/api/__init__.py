@@ -1,12 +1,11 @@
 """The ``/v1`` JSON API: bearer-token authentication and one module per resource."""
 
-from flask import Blueprint, g, request
+from flask import g, request
 
 from ..auth.permissions import Actor
 from ..auth.tokens import find_bearer
 from . import errors
-
-bp = Blueprint("api", __name__, url_prefix="/v1")
+from .blueprint import bp
 
 
 @bp.before_request
@@ -22,8 +21,10 @@ def authenticate():
     g.actor = Actor.for_account(row.account, row.scopes)
 
 
-def init_app(app):
-    from . import facilities, reservations  # noqa: F401  (registers the routes)
+# Importing the resource modules registers their routes on ``bp``.
+from . import facilities, reservations  # noqa: E402, F401
 
-    errors.register(app, bp)
+
+def init_app(app):
+    errors.register_app_handlers(app)
     app.register_blueprint(bp)

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import Forbidden, NotFound, ValidationError
 from ..rules import RuleViolation, SlotConflict
+from .blueprint import bp
 
 log = logging.getLogger(__name__)
 
@@ -51,86 +52,96 @@ def is_api_request():
     return request.path == "/v1" or request.path.startswith("/v1/")
 
 
-def register(app, bp):
-    @app.errorhandler(HTTPException)
-    def http_error(exc):
-        # Routing errors (unknown path, wrong method) never reach the blueprint.
-        if not is_api_request():
-            return exc
-        code = HTTP_CODES.get(exc.code, "http_error")
-        message = {
-            404: "No such endpoint or resource.",
-            405: f"{request.method} is not allowed here.",
-            413: "The request body is too large.",
-        }.get(exc.code, exc.description)
-        headers = {}
-        if exc.code == 405 and exc.valid_methods:
-            headers["Allow"] = ", ".join(exc.valid_methods)
-        return error_response(exc.code, code, message, headers)
+def http_error(exc):
+    """Answer HTTP errors under ``/v1`` in the JSON envelope; pages keep Flask's own."""
+    if not is_api_request():
+        return exc
+    message = {
+        404: "No such endpoint or resource.",
+        405: f"{request.method} is not allowed here.",
+        413: "The request body is too large.",
+    }.get(exc.code, exc.description)
+    headers = {}
+    if exc.code == 405 and exc.valid_methods:
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    return error_response(exc.code, HTTP_CODES.get(exc.code, "http_error"), message, headers)
 
-    @bp.errorhandler(Unauthorized)
-    def unauthorized(exc):
-        return error_response(
-            401, "unauthorized", exc.message, {"WWW-Authenticate": 'Bearer realm="roomloop"'}
-        )
 
-    @bp.errorhandler(ValidationError)
-    def validation_error(exc):
-        return error_response(400, "validation_error", exc.message, fields=exc.fields)
+def add_request_id(response):
+    if is_api_request():
+        response.headers["X-Request-ID"] = request_id()
+    return response
 
-    @bp.errorhandler(Forbidden)
-    def forbidden(exc):
-        return error_response(403, "forbidden", exc.message, capability=exc.capability)
 
-    @bp.errorhandler(NotFound)
-    def not_found(exc):
-        return error_response(404, "not_found", exc.message)
+def register_app_handlers(app):
+    """Handlers that sit on the app: routing errors (unknown path or method) never reach
+    the blueprint."""
+    app.register_error_handler(HTTPException, http_error)
+    app.after_request(add_request_id)
 
-    @bp.errorhandler(SlotConflict)
-    def slot_conflict(exc):
-        return error_response(
-            409,
-            "slot_conflict",
-            exc.message,
-            rule=exc.rule,
-            conflicts=[
-                {
-                    "slot": slot,
-                    "reservation": {
-                        "id": reservation.public_id,
-                        "status": reservation.status,
-                        "user": {"name": reservation.account.name},
-                    },
-                }
-                for slot, reservation in exc.held
-            ],
-            suggestions=exc.suggestions,
-        )
 
-    @bp.errorhandler(RuleViolation)
-    def rule_violation(exc):
-        return error_response(
-            422,
-            "rule_violation",
-            exc.message,
-            rule=exc.rule,
-            **exc.details,
-            suggestions=exc.suggestions,
-        )
+@bp.errorhandler(Unauthorized)
+def unauthorized(exc):
+    return error_response(
+        401, "unauthorized", exc.message, {"WWW-Authenticate": 'Bearer realm="roomloop"'}
+    )
 
-    @bp.errorhandler(Exception)
-    def internal_error(exc):
-        if isinstance(exc, HTTPException):
-            return http_error(exc)
-        log.exception(
-            "Unhandled error in %s %s (request %s)", request.method, request.path, request_id()
-        )
-        return error_response(
-            500, "internal_error", "Something went wrong on our side; it has been logged."
-        )
 
-    @app.after_request
-    def add_request_id(response):
-        if is_api_request():
-            response.headers["X-Request-ID"] = request_id()
-        return response
+@bp.errorhandler(ValidationError)
+def validation_error(exc):
+    return error_response(400, "validation_error", exc.message, fields=exc.fields)
+
+
+@bp.errorhandler(Forbidden)
+def forbidden(exc):
+    return error_response(403, "forbidden", exc.message, capability=exc.capability)
+
+
+@bp.errorhandler(NotFound)
+def not_found(exc):
+    return error_response(404, "not_found", exc.message)
+
+
+@bp.errorhandler(SlotConflict)
+def slot_conflict(exc):
+    conflicts = [
+        {
+            "slot": slot,
+            "reservation": {
+                "id": reservation.public_id,
+                "status": reservation.status,
+                "user": {"name": reservation.account.name},
+            },
+        }
+        for slot, reservation in exc.held
+    ]
+    return error_response(
+        409,
+        "slot_conflict",
+        exc.message,
+        rule=exc.rule,
+        conflicts=conflicts,
+        suggestions=exc.suggestions,
+    )
+
+
+@bp.errorhandler(RuleViolation)
+def rule_violation(exc):
+    return error_response(
+        422,
+        "rule_violation",
+        exc.message,
+        rule=exc.rule,
+        **exc.details,
+        suggestions=exc.suggestions,
+    )
+
+
+@bp.errorhandler(Exception)
+def internal_error(exc):
+    if isinstance(exc, HTTPException):
+        return http_error(exc)
+    log.exception(
+        "Unhandled error in %s %s (request %s)", request.method, request.path, request_id()
+    )
+    return error_response(500, "internal_error", "Something went wrong on our side; it is logged.")

@@ -15,7 +15,7 @@ from ..schemas import (
     parse_json,
     parse_values,
 )
-from . import bp
+from .blueprint import bp
 from .pagination import envelope, paginate
 
 
