@@ -6,11 +6,17 @@ from empty tables.
 """
 
 import os
+import socket
+import subprocess
+import sys
+import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import flask_migrate
 import pytest
-from sqlalchemy import text
+import requests
+from sqlalchemy import create_engine, make_url, text
 
 from roomloop import create_app
 from roomloop.auth.tokens import create_api_key
@@ -18,6 +24,7 @@ from roomloop.extensions import db
 from roomloop.models import Account, Facility, HeldSlot, Reservation
 
 TEST_DATABASE_URL = os.environ.get("ROOMLOOP_TEST_DATABASE_URL")
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_app(database_url, **config):
@@ -34,17 +41,36 @@ def make_app(database_url, **config):
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    """Build the schema once with the migrations, on SQLite or the given PostgreSQL."""
-    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'roomloop.db'}"
+    """Build the schema once with the migrations, on SQLite or the given PostgreSQL.
+
+    On PostgreSQL the run gets a schema of its own (dropped afterwards), so that parallel
+    runs against one database cannot disturb each other.
+    """
+    if not TEST_DATABASE_URL:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'roomloop.db'}"
+        upgrade(url)
+        yield url
+        return
+    schema = f"roomloop_test_{os.getpid()}"
+    base = make_url(TEST_DATABASE_URL)
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = base.update_query_dict({"options": f"-csearch_path={schema}"})
+    url = url.render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+def upgrade(url):
     app = make_app(url)
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
         flask_migrate.upgrade()
         db.engine.dispose()
-    return url
 
 
 @pytest.fixture
@@ -69,7 +95,7 @@ def school_day(days_ahead=7):
 
 
 @pytest.fixture
-def create_account():
+def create_account(app):
     """Return a factory that stores an account and returns it."""
     counter = iter(range(1, 10_000))
 
@@ -90,7 +116,7 @@ def create_account():
 
 
 @pytest.fixture
-def create_facility():
+def create_facility(app):
     """Return a factory that stores a facility (an active lab by default) and returns it."""
     counter = iter(range(1, 10_000))
 
@@ -114,7 +140,7 @@ def create_facility():
 
 
 @pytest.fixture
-def create_reservation():
+def create_reservation(app):
     """Return a factory that stores a reservation directly (no rules), holding its slots."""
 
     def create(
@@ -144,7 +170,7 @@ def create_reservation():
 
 
 @pytest.fixture
-def auth_headers():
+def auth_headers(app):
     """Return a factory of ``Authorization`` headers carrying a new API key for an account."""
 
     def headers(account, scopes=None):
@@ -152,3 +178,59 @@ def auth_headers():
         return {"Authorization": f"Bearer {key}"}
 
     return headers
+
+
+@pytest.fixture
+def start_server(database_url):
+    """Return a function that starts RoomLoop under gunicorn on a free port and returns its URL.
+
+    The servers share the test database and are stopped after the test.
+    """
+    processes = []
+
+    def start(workers=4, threads=4, **env):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        environment = {
+            **os.environ,
+            "ROOMLOOP_DATABASE_URL": database_url,
+            "ROOMLOOP_TIMEZONE": "UTC",
+            "ROOMLOOP_SECRET_KEY": "test-secret",
+            **{f"ROOMLOOP_{name}": str(value) for name, value in env.items()},
+        }
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "wsgi:app",
+            ],
+            cwd=REPO_ROOT,
+            env=environment,
+        )
+        processes.append(process)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {process.returncode}")
+            try:
+                requests.get(url + "/", timeout=1)
+                return url
+            except requests.RequestException:  # not listening yet, or workers still booting
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start within 30 s")
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
