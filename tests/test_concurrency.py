@@ -7,9 +7,10 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from conftest import school_day
 from roomloop.extensions import db
 from roomloop.models import HeldSlot, Reservation
+
+from conftest import school_day
 
 RACERS = 20
 
