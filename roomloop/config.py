@@ -1,6 +1,7 @@
 """Configuration: defaults, ``ROOMLOOP_*`` environment variables, production checks."""
 
 import os
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
 
@@ -15,14 +16,6 @@ DEFAULTS = {
     "DATABASE_URL": None,  # None: SQLite at instance/roomloop.db
     "TIMEZONE": "UTC",
     "DEV_LOGIN": False,
-    "ENFORCE_HTTPS": None,  # None: on in production, off in development
-    "RATE_LIMIT": "120/minute",
-    "AUTH_RATE_LIMIT": "10/minute",
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "ALLOWED_DOMAINS": "",
-    "GOOGLE_CLIENT_ID": None,
-    "GOOGLE_CLIENT_SECRET": None,
-    "GOOGLE_METADATA_URL": "https://accounts.google.com/.well-known/openid-configuration",
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
 }
@@ -39,8 +32,6 @@ def load_config(app, test_config=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
             "sqlite:///" + os.path.join(app.instance_path, "roomloop.db")
         )
-    if app.config["ENFORCE_HTTPS"] is None:
-        app.config["ENFORCE_HTTPS"] = app.config["ENV"] == "production"
     check_config(app.config)
 
 
@@ -50,6 +41,13 @@ def check_config(config):
         raise ConfigError(
             f"ROOMLOOP_ENV must be 'development' or 'production', not {config['ENV']!r}."
         )
+    try:
+        ZoneInfo(config["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"ROOMLOOP_TIMEZONE {config['TIMEZONE']!r} is not a time zone; "
+            "use a name such as 'Europe/London' or 'America/New_York'."
+        ) from None
     if config["ENV"] == "production":
         if config["SECRET_KEY"] in (DEFAULT_SECRET_KEY, "", None):
             raise ConfigError(

@@ -1,0 +1,86 @@
+"""Configuration from ROOMLOOP_* variables, and the refusals that keep production safe."""
+
+import subprocess
+import sys
+
+import pytest
+
+from roomloop import create_app
+from roomloop.config import ConfigError
+
+from conftest import REPO_ROOT
+
+
+def app_from_env(env, monkeypatch):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return create_app()
+
+
+def test_environment_variables_configure_the_app(monkeypatch, tmp_path):
+    """ROOMLOOP_DATABASE_URL and ROOMLOOP_TIMEZONE reach the app's configuration."""
+    app = app_from_env(
+        {
+            "ROOMLOOP_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+            "ROOMLOOP_TIMEZONE": "Europe/London",
+        },
+        monkeypatch,
+    )
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/x.db"
+    assert app.config["TIMEZONE"] == "Europe/London"
+
+
+def test_the_embedded_default_is_sqlite_in_the_instance_folder(monkeypatch):
+    """With no database configured, RoomLoop uses instance/roomloop.db."""
+    monkeypatch.delenv("ROOMLOOP_DATABASE_URL", raising=False)
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/roomloop.db")
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"ROOMLOOP_ENV": "production"}, "ROOMLOOP_SECRET_KEY"),
+        (
+            {
+                "ROOMLOOP_ENV": "production",
+                "ROOMLOOP_SECRET_KEY": "s3cret-" * 6,
+                "ROOMLOOP_DEV_LOGIN": "1",
+            },
+            "ROOMLOOP_DEV_LOGIN",
+        ),
+        ({"ROOMLOOP_ENV": "staging"}, "ROOMLOOP_ENV"),
+        ({"ROOMLOOP_TIMEZONE": "Mars/Olympus"}, "ROOMLOOP_TIMEZONE"),
+    ],
+)
+def test_unsafe_or_wrong_settings_refuse_to_start(monkeypatch, env, words):
+    """Production with the default key or dev login, or a wrong value, stops with a message."""
+    with pytest.raises(ConfigError, match=words):
+        app_from_env(env, monkeypatch)
+
+
+def test_production_with_its_own_key_starts(monkeypatch, tmp_path):
+    """Production starts when it has a secret key and dev login is off."""
+    app = app_from_env(
+        {
+            "ROOMLOOP_ENV": "production",
+            "ROOMLOOP_SECRET_KEY": "a-real-secret-" * 3,
+            "ROOMLOOP_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        },
+        monkeypatch,
+    )
+    assert app.config["ENV"] == "production"
+
+
+def test_the_command_line_reports_the_refusal():
+    """`flask --app roomloop` in production with the default key exits with the message."""
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "roomloop", "db", "current"],
+        cwd=REPO_ROOT,
+        env={"PATH": "/usr/bin:/bin", "ROOMLOOP_ENV": "production"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "ROOMLOOP_SECRET_KEY" in result.stderr
