@@ -1,7 +1,7 @@
 """What is free when: slot-by-slot availability, and alternatives to offer after a refusal."""
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import or_, select
 
@@ -84,7 +84,11 @@ def suggest_alternatives(ctx):
         return True
 
     same_place = []
-    days = [req.date + timedelta(days=k) for k in range(DAYS_SEARCHED_AHEAD + 1)]
+    days = [
+        req.date + timedelta(days=k)
+        for k in range(DAYS_SEARCHED_AHEAD + 1)
+        if req.date <= date.max - timedelta(days=k)  # a request for 9999-12-31 still answers
+    ]
     taken = _taken_slots([req.facility.id], days[0], days[-1])
     starts = range(schedule.first, schedule.last - length + 2)
     for day in (d for d in days if not is_weekend(d)):

@@ -20,6 +20,8 @@ def hash_token(token):
 
 def create_api_key(account, scopes=None, label=""):
     """Create a key for ``account``; return the stored row and the key, which is never kept."""
+    if account.status != "active":
+        raise ValidationError({"email": f"{account.email} is disabled; its keys would not work."})
     if scopes is not None:
         unknown = sorted(set(scopes) - ALL_CAPABILITIES)
         beyond = sorted(set(scopes) - ROLE_CAPABILITIES[account.role])
