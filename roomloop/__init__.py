@@ -16,6 +16,7 @@ def create_app(test_config=None):
     os.makedirs(app.instance_path, exist_ok=True)
     load_config(app, test_config)
     app.json.sort_keys = False  # keep resources in their documented field order
+    app.json.ensure_ascii = False  # "10:00–10:50" reads as written, not as \u2013
 
     from . import api, cli, models, views  # noqa: F401  (models: for Alembic)
     from .sqlite import configure_sqlite
