@@ -1,14 +1,20 @@
 """Facility administration: create and update rooms and their booking restrictions."""
 
+import re
+
 from sqlalchemy import select
 
 from .errors import NotFound, ValidationError
 from .extensions import db
 from .models import Facility
+from .schemas import FACILITY_CODE
 
 
 def get_facility(code):
-    facility = db.session.scalar(select(Facility).where(Facility.code == code))
+    # A string that cannot be a facility code is not looked up (PostgreSQL refuses NUL).
+    facility = re.fullmatch(FACILITY_CODE, code) and db.session.scalar(
+        select(Facility).where(Facility.code == code)
+    )
     if facility is None:
         raise NotFound("facility", code)
     return facility

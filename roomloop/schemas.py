@@ -15,17 +15,36 @@ from .errors import ValidationError
 from .models import FACILITY_STATUSES, RESERVATION_STATUSES, ROLES
 
 FACILITY_CODE = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+RESERVATION_ID = r"^res_[0-9a-f]{1,30}$"
 SlotNumber = Annotated[int, Field(ge=1, le=48)]
+
+
+# C0 control characters other than tab, newline and carriage return: PostgreSQL cannot
+# store NUL, and none of them belongs in a name, a purpose or an id.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_control_characters(value):
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        raise ValueError("must not contain control characters")
+    if isinstance(value, list):
+        for item in value:
+            _refuse_control_characters(item)
+    return value
 
 
 class Schema(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    _no_control_characters = field_validator("*")(_refuse_control_characters)
 
 
 class Query(BaseModel):
     """Query strings: text values, unknown parameters ignored."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    _no_control_characters = field_validator("*")(_refuse_control_characters)
 
 
 class ReservationCreate(Schema):

@@ -3,7 +3,7 @@
 import logging
 import uuid
 
-from flask import g, jsonify, request
+from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import Forbidden, NotFound, ValidationError
@@ -33,11 +33,13 @@ class Unauthorized(Exception):
 
 def request_id():
     """This request's id: the caller's ``X-Request-ID`` when it is sane, else a fresh one."""
-    if "request_id" not in g:
+    if "roomloop.request_id" not in request.environ:
         given = request.headers.get("X-Request-ID", "")
         ok = 0 < len(given) <= 64 and given.replace("-", "").replace("_", "").isalnum()
-        g.request_id = given if ok else uuid.uuid4().hex
-    return g.request_id
+        request.environ["roomloop.request_id"] = (
+            given if (ok and given.isascii()) else uuid.uuid4().hex
+        )
+    return request.environ["roomloop.request_id"]
 
 
 def error_response(status, code, message, headers=None, **extra):

@@ -16,7 +16,7 @@ from ..schemas import (
     parse_values,
 )
 from .blueprint import bp
-from .pagination import envelope, paginate
+from .pagination import cursor_int, cursor_text, envelope, paginate
 
 
 @bp.get("/facilities")
@@ -29,7 +29,9 @@ def list_facilities():
         value = getattr(query, name)
         if value is not None:
             stmt = stmt.where(getattr(Facility, name) == value)
-    rows, has_more, cursor = paginate(stmt, [(Facility.code, str), (Facility.id, int)], query)
+    rows, has_more, cursor = paginate(
+        stmt, [(Facility.code, cursor_text), (Facility.id, cursor_int)], query
+    )
     return envelope([facility_resource(f) for f in rows], has_more, cursor)
 
 

@@ -39,6 +39,19 @@ def envelope(data, has_more, next_cursor):
     return {"data": data, "has_more": has_more, "next_cursor": next_cursor}
 
 
+def cursor_int(value):
+    """An integer key from a cursor; anything a database integer cannot hold is refused."""
+    if not isinstance(value, int) or isinstance(value, bool) or not -(2**63) <= value < 2**63:
+        raise ValueError(value)
+    return value
+
+
+def cursor_text(value):
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError(value)
+    return value
+
+
 def _json_value(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 

@@ -1,5 +1,6 @@
 """``/v1/reservations``: book through the rules engine, list, change, cancel, delete."""
 
+import re
 from datetime import date
 
 from flask import g, request, url_for
@@ -13,6 +14,7 @@ from ..models import Account, Facility, Reservation
 from ..resources import reservation_resource
 from ..schedule import get_schedule
 from ..schemas import (
+    RESERVATION_ID,
     ReservationCreate,
     ReservationListQuery,
     ReservationUpdate,
@@ -20,12 +22,14 @@ from ..schemas import (
     parse_values,
 )
 from .blueprint import bp
-from .pagination import envelope, paginate
+from .pagination import cursor_int, envelope, paginate
 
 
 def get_reservation(public_id):
-    reservation = db.session.scalar(select(Reservation).where(Reservation.public_id == public_id))
-    if reservation is None:
+    reservation = re.fullmatch(RESERVATION_ID, public_id) and db.session.scalar(
+        select(Reservation).where(Reservation.public_id == public_id)
+    )
+    if not reservation:
         raise NotFound("reservation", public_id)
     if not can_view_reservation(g.actor, reservation):
         raise Forbidden("reservations:read_all")
@@ -88,8 +92,8 @@ def list_reservations():
         stmt = stmt.where(Reservation.status == query.status)
     keys = [
         (Reservation.date, date.fromisoformat),
-        (Reservation.start_slot, int),
-        (Reservation.id, int),
+        (Reservation.start_slot, cursor_int),
+        (Reservation.id, cursor_int),
     ]
     rows, has_more, cursor = paginate(stmt, keys, query)
     schedule = get_schedule()
