@@ -27,6 +27,12 @@ def create_app(test_config=None):
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
 
+    @app.teardown_request
+    def end_transaction(_exc):
+        # No request leaves a transaction (and on SQLite a write lock) open, even while its
+        # app context lives on, as with a streamed response or a test's pushed context.
+        db.session.rollback()
+
     api.init_app(app)
     views.init_app(app)
     cli.init_app(app)

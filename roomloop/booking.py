@@ -114,6 +114,7 @@ def update_reservation(actor, reservation, purpose=None, status=None, now=None):
     if new_status:
         if status == "cancelled":
             require_cancel_reservation(actor, reservation)
+            _require_not_started(reservation, now)
         elif status == "confirmed":
             require_confirm_reservation(actor)
             outcome = decide(_request_for(reservation), now, confirming=True)
@@ -148,6 +149,15 @@ def delete_reservation(actor, reservation):
     db.session.delete(reservation)
     record_event("reservation.deleted", data)
     db.session.commit()
+
+
+def _require_not_started(reservation, now):
+    """What has begun has happened: cancelling it afterwards would falsify the usage reports."""
+    starts = get_schedule().starts_at(reservation.date, reservation.start_slot)
+    if starts <= (now or school_now()):
+        raise ValidationError(
+            {"status": "This reservation has already started and can no longer be cancelled."}
+        )
 
 
 def _request_for(reservation):

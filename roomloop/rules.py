@@ -100,11 +100,13 @@ def rule(code):
     return register
 
 
-def _held_slots(ctx, *conditions):
-    """Held slots on the request's date and slots, other than the request's own reservation."""
+def _held_slots(ctx, *conditions, slots=None):
+    """Held slots on the request's date and slots (or ``slots``), other than the request's
+    own reservation."""
     req = ctx.request
+    slots = req.slot_numbers if slots is None else slots
     query = select(HeldSlot).where(
-        HeldSlot.date == req.date, HeldSlot.slot.in_(list(req.slot_numbers)), *conditions
+        HeldSlot.date == req.date, HeldSlot.slot.in_(list(slots)), *conditions
     )
     if req.reservation_id is not None:
         query = query.where(HeldSlot.reservation_id != req.reservation_id)
@@ -164,14 +166,37 @@ def slot_conflict(schedule, facility, held):
 
 @rule("R-04")
 def check_consecutive_slots(ctx):
-    """Refuse more consecutive slots than allowed, so one booking cannot take a room all day."""
+    """Refuse more consecutive slots than allowed, so one person cannot take a room all day.
+
+    The person's own bookings of the same room right before or after count too: booking
+    periods 1-4 and then 5-8 is one run of eight.
+    """
     req = ctx.request
     limit = req.facility.max_slots_per_booking or ctx.params.max_consecutive_slots
-    if req.slot_count > limit:
+    own = {
+        h.slot
+        for h in _held_slots(
+            ctx,
+            HeldSlot.facility_id == req.facility.id,
+            HeldSlot.account_id == req.account.id,
+            slots=range(req.start_slot - limit, req.end_slot + limit + 1),
+        )
+    }
+    first, last = req.start_slot, req.end_slot
+    while first - 1 in own:
+        first -= 1
+    while last + 1 in own:
+        last += 1
+    run = last - first + 1
+    if run > limit:
+        detail = (
+            f"this request has {req.slot_count}"
+            if run == req.slot_count
+            else f"with {req.account.name}'s bookings next to it, the run would be {run}"
+        )
         raise RuleViolation(
             "R-04",
-            f"{req.facility.name} can be booked for at most {limit} consecutive periods; "
-            f"this request has {req.slot_count}.",
+            f"{req.facility.name} can be booked for at most {limit} consecutive periods; {detail}.",
             limit=limit,
         )
 

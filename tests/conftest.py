@@ -10,18 +10,18 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import flask_migrate
 import pytest
 import requests
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, func, make_url, select, text
 
 from roomloop import create_app
 from roomloop.auth.tokens import create_api_key
 from roomloop.extensions import db
-from roomloop.models import Account, Facility, HeldSlot, Reservation
+from roomloop.models import Account, Event, Facility, HeldSlot, Reservation
 
 TEST_DATABASE_URL = os.environ.get("ROOMLOOP_TEST_DATABASE_URL")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +84,37 @@ def app(database_url):
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         db.engine.dispose()
+
+
+def book(client, headers, facility, day, start_slot=2, end_slot=None, **extra):
+    """POST a booking the way an API client does, and return the response."""
+    body = {
+        "facility_id": getattr(facility, "code", facility),
+        "date": day.isoformat(),
+        "start_slot": start_slot,
+        "end_slot": start_slot if end_slot is None else end_slot,
+        "purpose": "Class",
+        **extra,
+    }
+    return client.post("/v1/reservations", json=body, headers=headers)
+
+
+def stored():
+    """How many reservations, held slots and outbox events the database holds."""
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Reservation, HeldSlot, Event)
+    )
+
+
+@pytest.fixture
+def freeze(time_machine):
+    """Return a function that stops the clock at a UTC date and time for the rest of the test."""
+
+    def at(*parts):
+        time_machine.move_to(datetime(*parts, tzinfo=UTC), tick=False)
+
+    return at
 
 
 def school_day(days_ahead=7):

@@ -144,7 +144,6 @@ def test_valid_booking_is_accepted(client, teacher_headers):
         pytest.param({"facility_id": "nope"}, "facility_id", id="unknown-facility"),
         pytest.param({"facility_id": ""}, "facility_id", id="facility_id-empty"),
         pytest.param({"facility_id": 1}, "facility_id", id="facility_id-number"),
-        pytest.param({"user_id": "usr_nobody"}, "user_id", id="unknown-user"),
         pytest.param({"override": ["R-03"]}, "override", id="override-not-allowed"),
     ],
 )

@@ -50,6 +50,7 @@ def create_reservation_endpoint():
     facility = _find(Facility, Facility.code, data.facility_id, "facility_id")
     account = None
     if data.user_id is not None:
+        g.actor.require("reservations:manage")  # before the lookup, which would reveal ids
         account = _find(Account, Account.public_id, data.user_id, "user_id")
     reservation = create_reservation(
         g.actor,
