@@ -5,7 +5,7 @@ import os
 from flask import Flask
 
 from .config import load_config
-from .extensions import db, migrate
+from .extensions import csrf, db, limiter, login_manager, migrate, oauth
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -18,11 +18,16 @@ def create_app(test_config=None):
     app.json.sort_keys = False  # keep resources in their documented field order
     app.json.ensure_ascii = False  # "10:00–10:50" reads as written, not as \u2013
 
-    from . import api, cli, models, views  # noqa: F401  (models: for Alembic)
+    from . import api, cli, models, security, views  # noqa: F401  (models: for Alembic)
     from .sqlite import configure_sqlite
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    oauth.init_app(app)
+    security.init_app(app)  # first: HTTPS is enforced before anything else runs
+    limiter.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)

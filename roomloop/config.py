@@ -16,6 +16,25 @@ DEFAULTS = {
     "DATABASE_URL": None,  # None: SQLite at instance/roomloop.db
     "TIMEZONE": "UTC",
     "DEV_LOGIN": False,
+    "ENFORCE_HTTPS": None,  # None: on in production, off in development
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-* headers are believed
+    "RATE_LIMIT": "120/minute",
+    "AUTH_RATE_LIMIT": "10/minute",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_HEADER_LIMIT": "RateLimit-Limit",
+    "RATELIMIT_HEADER_REMAINING": "RateLimit-Remaining",
+    "RATELIMIT_HEADER_RESET": "RateLimit-Reset",
+    "RATELIMIT_HEADER_RETRY_AFTER": "Retry-After",
+    "ALLOWED_DOMAINS": "",
+    "GOOGLE_CLIENT_ID": None,
+    "GOOGLE_CLIENT_SECRET": None,
+    "GOOGLE_METADATA_URL": "https://accounts.google.com/.well-known/openid-configuration",
+    "SESSION_TOKEN_HOURS": 12,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
 }
@@ -32,6 +51,12 @@ def load_config(app, test_config=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
             "sqlite:///" + os.path.join(app.instance_path, "roomloop.db")
         )
+    if app.config["ENFORCE_HTTPS"] is None:
+        app.config["ENFORCE_HTTPS"] = app.config["ENV"] == "production"
+    # Cookies travel only over HTTPS wherever HTTPS is enforced.
+    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = bool(
+        app.config["ENFORCE_HTTPS"]
+    )
     check_config(app.config)
 
 

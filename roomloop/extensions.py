@@ -1,8 +1,14 @@
 """Flask extensions, created unbound and bound to the app in ``create_app``."""
 
+from authlib.integrations.flask_client import OAuth
+from flask_limiter import Limiter
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
+
+from .ratelimit import rate_limit_key
 
 # Stable constraint names, so Alembic can find and alter them on every backend.
 NAMING_CONVENTION = {
@@ -15,3 +21,7 @@ NAMING_CONVENTION = {
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=rate_limit_key)
+oauth = OAuth()

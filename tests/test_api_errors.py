@@ -279,11 +279,15 @@ def test_body_over_max_content_length_is_413(app, client, teacher_headers):
 
 
 @pytest.mark.parametrize("path", ["/v1/nope", "/v1", "/v1/", "/v1/facilities/f1/nope"])
-@pytest.mark.parametrize("authenticated", [True, False], ids=["with-key", "without-key"])
-def test_unknown_api_route_is_json_404(client, teacher_headers, path, authenticated):
-    """An unknown path under ``/v1`` gets 404 not_found in JSON, with or without a key."""
-    headers = teacher_headers if authenticated else {}
-    assert_error(client.get(path, headers=headers), 404, "not_found")
+def test_unknown_api_route_is_json_404(client, teacher_headers, path):
+    """An unknown path under ``/v1`` gets 404 not_found in JSON."""
+    assert_error(client.get(path, headers=teacher_headers), 404, "not_found")
+
+
+@pytest.mark.parametrize("path", ["/v1/nope", "/v1", "/v1/facilities/f1/nope"])
+def test_unknown_api_route_without_a_key_is_401(client, path):
+    """Without a key, no path under ``/v1`` reveals whether it exists: 401 for all."""
+    assert_error(client.get(path), 401, "unauthorized")
 
 
 def test_unknown_facility_is_json_404(client, teacher_headers):

@@ -1,30 +1,46 @@
-"""The ``/v1`` JSON API: bearer-token authentication and one module per resource."""
+"""The ``/v1`` JSON API: bearer-token authentication, rate limits, one module per resource."""
 
-from flask import g, request
+from flask import current_app, g, request
 
 from ..auth.permissions import Actor
-from ..auth.tokens import find_bearer
+from ..auth.tokens import find_bearer, touch_token
+from ..extensions import csrf, limiter
+from ..ratelimit import bearer_token
 from . import errors
 from .blueprint import bp
 
+# Reachable without a token; everything else under /v1 needs one, even a path that does
+# not exist, so that an anonymous caller learns nothing about the API's routes.
+PUBLIC_PATHS = {"/v1/auth/google"}
 
-@bp.before_request
+
 def authenticate():
-    """Identify the caller from its bearer token; every ``/v1`` endpoint needs one."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        raise errors.Unauthorized("Send a bearer token: 'Authorization: Bearer <token>'.")
+    """Identify the caller from its bearer token before anything else under ``/v1`` runs."""
+    if not errors.is_api_request() or request.path in PUBLIC_PATHS:
+        return None
+    token = bearer_token()
+    if token is None:
+        return errors.unauthorized_response("Send a bearer token: 'Authorization: Bearer <token>'.")
     row = find_bearer(token)
     if row is None:
-        raise errors.Unauthorized("The bearer token is invalid, expired or revoked.")
+        return errors.unauthorized_response("The bearer token is invalid, expired or revoked.")
+    touch_token(row)
+    g.token = row
     g.actor = Actor.for_account(row.account, row.scopes)
+    return None
 
 
 # Importing the resource modules registers their routes on ``bp``.
-from . import facilities, reservations  # noqa: E402, F401
+from . import auth, facilities, reservations  # noqa: E402, F401
+
+# Per token: every /v1 endpoint but the sign-in exchange, which is limited per address.
+limiter.limit(
+    lambda: current_app.config["RATE_LIMIT"], exempt_when=lambda: request.path in PUBLIC_PATHS
+)(bp)
+csrf.exempt(bp)  # bearer tokens only; the API never reads the session cookie
 
 
 def init_app(app):
     errors.register_app_handlers(app)
+    app.before_request(authenticate)
     app.register_blueprint(bp)

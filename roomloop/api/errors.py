@@ -25,12 +25,6 @@ HTTP_CODES = {
 }
 
 
-class Unauthorized(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
 def request_id():
     """This request's id: the caller's ``X-Request-ID`` when it is sane, else a fresh one."""
     if "roomloop.request_id" not in request.environ:
@@ -62,6 +56,7 @@ def http_error(exc):
         404: "No such endpoint or resource.",
         405: f"{request.method} is not allowed here.",
         413: "The request body is too large.",
+        429: f"Rate limit exceeded ({exc.description}); retry after the Retry-After seconds.",
     }.get(exc.code, exc.description)
     headers = {}
     if exc.code == 405 and exc.valid_methods:
@@ -82,10 +77,9 @@ def register_app_handlers(app):
     app.after_request(add_request_id)
 
 
-@bp.errorhandler(Unauthorized)
-def unauthorized(exc):
+def unauthorized_response(message):
     return error_response(
-        401, "unauthorized", exc.message, {"WWW-Authenticate": 'Bearer realm="roomloop"'}
+        401, "unauthorized", message, {"WWW-Authenticate": 'Bearer realm="roomloop"'}
     )
 
 

@@ -1,9 +1,13 @@
 """Bearer tokens: API keys are random, shown once, and stored only as SHA-256 hashes."""
 
 import hashlib
+import logging
 import secrets
+from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from ..errors import ValidationError
 from ..extensions import db
@@ -11,6 +15,11 @@ from ..models import ApiToken, utcnow
 from .permissions import ALL_CAPABILITIES, ROLE_CAPABILITIES
 
 API_KEY_PREFIX = "sk_live_"
+SESSION_PREFIX = "sess_"
+# "Last used" is for people reading the keys page: minute precision keeps writes rare.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+log = logging.getLogger(__name__)
 
 
 def hash_token(token):
@@ -32,18 +41,57 @@ def create_api_key(account, scopes=None, label=""):
                 {"scopes": f"A {account.role}'s key cannot have: {', '.join(beyond)}."}
             )
         scopes = sorted(set(scopes))
-    key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    return _issue("api_key", API_KEY_PREFIX, account, label=label, scopes=scopes)
+
+
+def create_session_token(account):
+    """Start an API session for ``account`` (after Google sign-in); it expires by itself."""
+    hours = current_app.config["SESSION_TOKEN_HOURS"]
+    return _issue("session", SESSION_PREFIX, account, expires_at=utcnow() + timedelta(hours=hours))
+
+
+def _issue(kind, prefix, account, **fields):
+    token = prefix + secrets.token_urlsafe(32)
     row = ApiToken(
-        kind="api_key",
+        kind=kind,
         account=account,
-        token_hash=hash_token(key),
-        prefix=key[: len(API_KEY_PREFIX) + 4],
-        label=label,
-        scopes=scopes,
+        token_hash=hash_token(token),
+        prefix=token[: len(prefix) + 4],
+        **fields,
     )
     db.session.add(row)
     db.session.commit()
-    return row, key
+    return row, token
+
+
+def list_api_keys():
+    """Every API key, newest first, with its owner (session tokens are not listed)."""
+    return db.session.scalars(
+        select(ApiToken).where(ApiToken.kind == "api_key").order_by(ApiToken.id.desc())
+    ).all()
+
+
+def revoke_token(row):
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        db.session.commit()
+
+
+def touch_token(row):
+    """Record when a token was last used, at most once a minute.
+
+    Committed at once, before the request's own work; a busy SQLite database skips the
+    update rather than failing the request.
+    """
+    now = utcnow()
+    if row.last_used_at is not None and now - row.last_used_at < LAST_USED_PRECISION:
+        return
+    row.last_used_at = now
+    try:
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+        log.info("Skipped recording the use of token %s: database busy", row.public_id)
 
 
 def find_bearer(token):

@@ -1,5 +1,7 @@
 """Accounts: teachers and staff who may sign in and book."""
 
+from flask_login import UserMixin
+
 from ..extensions import db
 from .base import TimestampMixin, new_public_id
 
@@ -7,7 +9,7 @@ ROLES = ("teacher", "approver", "admin")
 ACCOUNT_STATUSES = ("active", "disabled")
 
 
-class Account(TimestampMixin, db.Model):
+class Account(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "accounts"
 
     id = db.Column(db.Integer, primary_key=True)
@@ -21,8 +23,13 @@ class Account(TimestampMixin, db.Model):
     status = db.Column(db.String(20), nullable=False, default="active")
     google_sub = db.Column(db.String(255), nullable=True, unique=True)
 
+    def get_id(self):
+        """The id Flask-Login keeps in the session cookie."""
+        return self.public_id
+
     @property
-    def is_active_account(self):
+    def is_active(self):
+        """Flask-Login signs in only active accounts."""
         return self.status == "active"
 
     def __repr__(self):

@@ -1,7 +1,47 @@
-"""Page blueprints."""
+"""Page blueprints, and how a page finds who is signed in."""
+
+from flask import render_template
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.permissions import Actor
+from ..errors import Forbidden
+from ..extensions import db, login_manager
+from ..models import Account
+
+
+@login_manager.user_loader
+def load_account(public_id):
+    """The signed-in account, or ``None`` (signed out) once it is disabled or removed."""
+    account = db.session.scalar(select(Account).where(Account.public_id == public_id))
+    return account if account is not None and account.is_active else None
+
+
+def current_actor():
+    """The signed-in account with its role's capabilities."""
+    return Actor.for_account(current_user)
 
 
 def init_app(app):
+    from .admin import bp as admin
+    from .auth import bp as auth
+    from .forms import LogoutForm
     from .home import bp as home
 
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
+    app.register_blueprint(admin)
+    app.register_blueprint(auth)
+
+    @app.errorhandler(Forbidden)
+    def forbidden(exc):
+        return render_template("errors/403.html", capability=exc.capability), 403
+
     app.register_blueprint(home)
+
+    @app.context_processor
+    def page_globals():
+        return {
+            "logout_form": LogoutForm(),
+            "actor": current_actor() if current_user.is_authenticated else None,
+        }

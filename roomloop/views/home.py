@@ -1,6 +1,7 @@
 """The home page: the school's facilities at a glance."""
 
 from flask import Blueprint, render_template
+from flask_login import login_required
 from sqlalchemy import select
 
 from ..extensions import db
@@ -10,6 +11,7 @@ bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
+@login_required
 def index():
     """List facilities by building."""
     facilities = db.session.scalars(
