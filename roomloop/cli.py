@@ -6,16 +6,18 @@ from sqlalchemy import func, select
 
 from .accounts import upsert_admin
 from .auth.permissions import ALL_CAPABILITIES
-from .auth.tokens import create_api_key
+from .auth.tokens import create_api_key, list_api_keys, revoke_token
 from .errors import ValidationError
 from .extensions import db
-from .models import Account
+from .models import Account, ApiToken
 
 
 def init_app(app):
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(create_api_key_command)
+    app.cli.add_command(list_api_keys_command)
+    app.cli.add_command(revoke_api_key_command)
 
 
 @click.command("seed-demo")
@@ -66,3 +68,29 @@ def create_api_key_command(email, scopes, label):
     current_app.logger.info("Created API key %s for %s", row.public_id, account.email)
     click.echo(f"API key {row.public_id} for {account.email}; store it now, it is not shown again:")
     click.echo(key)
+
+
+@click.command("list-api-keys")
+def list_api_keys_command():
+    """List API keys: id, prefix, owner, label, scopes, last use and state."""
+    for key in list_api_keys():
+        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        scopes = ",".join(key.scopes) if key.scopes is not None else "all"
+        last_used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
+        click.echo(
+            f"{key.public_id}  {key.prefix}…  {key.account.email}  {key.label or '-'}  "
+            f"scopes={scopes}  last-used={last_used}  {state}"
+        )
+
+
+@click.command("revoke-api-key")
+@click.argument("key_id")
+def revoke_api_key_command(key_id):
+    """Revoke the API key KEY_ID (key_...): calls with it get 401 from now on."""
+    key = db.session.scalar(
+        select(ApiToken).where(ApiToken.public_id == key_id, ApiToken.kind == "api_key")
+    )
+    if key is None:
+        raise click.UsageError(f"No API key with id {key_id!r}; see list-api-keys.")
+    revoke_token(key)
+    click.echo(f"Revoked {key.public_id} ({key.prefix}…, {key.account.email}).")

@@ -337,3 +337,22 @@ def test_create_api_key_for_a_disabled_account_fails(app, create_account):
     result = run(app, "create-api-key", account.email)
     assert result.exit_code != 0
     assert "disabled" in result.output
+
+
+def test_list_and_revoke_api_keys(app, client, create_account):
+    """list-api-keys shows a key by id and prefix only; revoke-api-key makes it answer 401."""
+    account = create_account(role="admin")
+    key = run(app, "create-api-key", account.email, "--label", "door display").output.splitlines()[
+        -1
+    ]
+    listing = run(app, "list-api-keys")
+    assert listing.exit_code == 0
+    assert key[:12] in listing.output and key not in listing.output
+    assert "door display" in listing.output and "active" in listing.output
+    key_id = next(word for word in listing.output.split() if word.startswith("key_"))
+    revoked = run(app, "revoke-api-key", key_id)
+    assert revoked.exit_code == 0, revoked.output
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.get("/v1/facilities", headers=headers).status_code == 401
+    assert "revoked" in run(app, "list-api-keys").output
+    assert run(app, "revoke-api-key", "key_nope").exit_code != 0
