@@ -23,10 +23,10 @@ def create_app(test_config=None):
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    security.init_app(app)  # first: HTTPS is enforced before anything else runs
     login_manager.init_app(app)
     csrf.init_app(app)
     oauth.init_app(app)
-    security.init_app(app)  # first: HTTPS is enforced before anything else runs
     limiter.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

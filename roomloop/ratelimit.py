@@ -1,6 +1,4 @@
-"""Whom a rate limit counts: the bearer token when there is one, else the client address."""
-
-import hashlib
+"""Whom a rate limit counts: a live bearer token, else the client address."""
 
 from flask import request
 from flask_limiter.util import get_remote_address
@@ -13,9 +11,30 @@ def bearer_token():
     return token if scheme.lower() == "bearer" and token else None
 
 
+def current_bearer():
+    """The live token row for this request's bearer token, looked up once per request."""
+    # Kept on the request itself: ``g`` lives as long as the app context, which may
+    # outlast one request.
+    if "roomloop.bearer" not in request.environ:
+        from .auth.tokens import find_bearer  # the token models need the extensions first
+
+        token = bearer_token()
+        request.environ["roomloop.bearer"] = find_bearer(token) if token else None
+    return request.environ["roomloop.bearer"]
+
+
 def rate_limit_key():
-    token = bearer_token()
-    if token is None:
+    """A live token has its own quota; anything else (no token, a made-up or revoked one)
+    counts against the client's address, so inventing tokens cannot escape the limit."""
+    row = current_bearer()
+    if row is None:
         return "addr:" + get_remote_address()
     # The limiter's storage (Redis in production) sees a digest, never the token itself.
-    return "token:" + hashlib.sha256(token.encode()).hexdigest()
+    return "token:" + row.token_hash
+
+
+def keep_retry_after_for_refusals(response):
+    """Flask-Limiter sends Retry-After on every limited response; it belongs on a 429 only."""
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response

@@ -107,6 +107,11 @@ class FacilityUpdate(Schema):
     restrictions: RestrictionsInput | None = None
 
 
+class GoogleTokenExchange(Schema):
+    # Google's ID tokens are about 1 KB; the cap keeps a huge body from reaching the decoder.
+    id_token: Annotated[str, Field(min_length=1, max_length=8192)]
+
+
 class Page(Query):
     limit: Annotated[int, Field(ge=1, le=500)] = 50
     cursor: Annotated[str, Field(max_length=500)] | None = None

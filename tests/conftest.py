@@ -74,9 +74,15 @@ def upgrade(url):
 
 
 @pytest.fixture
-def app(database_url):
+def app_config():
+    """Return extra configuration for the test's app; a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, app_config):
     """Create an app on the test database; every table is emptied after the test."""
-    app = make_app(database_url)
+    app = make_app(database_url, **app_config)
     with app.app_context():
         yield app
         db.session.remove()

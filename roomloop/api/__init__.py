@@ -3,9 +3,9 @@
 from flask import current_app, g, request
 
 from ..auth.permissions import Actor
-from ..auth.tokens import find_bearer, touch_token
+from ..auth.tokens import touch_token
 from ..extensions import csrf, limiter
-from ..ratelimit import bearer_token
+from ..ratelimit import bearer_token, current_bearer, keep_retry_after_for_refusals
 from . import errors
 from .blueprint import bp
 
@@ -18,10 +18,9 @@ def authenticate():
     """Identify the caller from its bearer token before anything else under ``/v1`` runs."""
     if not errors.is_api_request() or request.path in PUBLIC_PATHS:
         return None
-    token = bearer_token()
-    if token is None:
+    if bearer_token() is None:
         return errors.unauthorized_response("Send a bearer token: 'Authorization: Bearer <token>'.")
-    row = find_bearer(token)
+    row = current_bearer()
     if row is None:
         return errors.unauthorized_response("The bearer token is invalid, expired or revoked.")
     touch_token(row)
@@ -34,8 +33,10 @@ def authenticate():
 from . import auth, facilities, reservations  # noqa: E402, F401
 
 # Per token: every /v1 endpoint but the sign-in exchange, which is limited per address.
-limiter.limit(
-    lambda: current_app.config["RATE_LIMIT"], exempt_when=lambda: request.path in PUBLIC_PATHS
+limiter.shared_limit(
+    lambda: current_app.config["RATE_LIMIT"],
+    scope="v1",  # one quota per token across every endpoint, not one per route
+    exempt_when=lambda: request.path in PUBLIC_PATHS,
 )(bp)
 csrf.exempt(bp)  # bearer tokens only; the API never reads the session cookie
 
@@ -43,4 +44,5 @@ csrf.exempt(bp)  # bearer tokens only; the API never reads the session cookie
 def init_app(app):
     errors.register_app_handlers(app)
     app.before_request(authenticate)
+    app.after_request(keep_retry_after_for_refusals)
     app.register_blueprint(bp)

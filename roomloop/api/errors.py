@@ -6,6 +6,7 @@ import uuid
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from ..auth.google import SignInRefused
 from ..errors import Forbidden, NotFound, ValidationError
 from ..rules import RuleViolation, SlotConflict
 from .blueprint import bp
@@ -77,10 +78,15 @@ def register_app_handlers(app):
     app.after_request(add_request_id)
 
 
-def unauthorized_response(message):
+def unauthorized_response(message, **extra):
     return error_response(
-        401, "unauthorized", message, {"WWW-Authenticate": 'Bearer realm="roomloop"'}
+        401, "unauthorized", message, {"WWW-Authenticate": 'Bearer realm="roomloop"'}, **extra
     )
+
+
+@bp.errorhandler(SignInRefused)
+def sign_in_refused(exc):
+    return unauthorized_response(exc.message, reason=exc.reason)
 
 
 @bp.errorhandler(ValidationError)

@@ -1,0 +1,861 @@
+"""Who may do what, and what never leaks: tokens, capabilities, pages, CSRF and HTTPS.
+
+API checks go through the test client as an API client would. Page checks use a fresh app
+per test (``site``), whose requests each run in their own app context as on a server, and
+read the pages the way a person does: the forms, their hidden CSRF token, the links.
+"""
+
+import hashlib
+import itertools
+import json
+import logging
+import re
+import time
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from roomloop.auth.tokens import create_api_key, create_session_token, revoke_token
+from roomloop.extensions import db
+from roomloop.models import Account, ApiToken, Facility, Reservation
+
+from conftest import REPO_ROOT, make_app, school_day
+
+REFERENCE = REPO_ROOT.parent / "shared" / "seed" / "api-reference-v1.txt"
+HTTP_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+PUBLIC = {("POST", "/v1/auth/google")}
+HTTPS = "https://localhost"
+FULL_KEY = re.compile(r"sk_live_[A-Za-z0-9_-]{40,}")  # a whole key, not the listed prefix
+# Policies that never send a page's path (which may hold ids) to another site.
+PRIVATE_REFERRER_POLICIES = {
+    "no-referrer",
+    "same-origin",
+    "strict-origin",
+    "strict-origin-when-cross-origin",
+}
+
+
+def reference_endpoints():
+    """Every ``METHOD`` line followed by a ``/v1/...`` line in the customer's API reference."""
+    lines = [line.strip() for line in REFERENCE.read_text(encoding="utf-8").splitlines()]
+    return [
+        (m, p) for m, p in itertools.pairwise(lines) if m in HTTP_METHODS and p.startswith("/v1/")
+    ]
+
+
+ENDPOINTS = reference_endpoints()
+PROTECTED = [e for e in ENDPOINTS if e not in PUBLIC]
+
+
+class Page(HTMLParser):
+    """What a person or a browser finds in a page: forms, links, headings, inline code."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.forms = []  # {"action": ..., "fields": {name: value}, "heading": the h3 above it}
+        self.links = {}  # href -> text
+        self.inline_code = []  # inline <script>, style="..." and on...="..." attributes
+        self.body_attrs = {}
+        self._heading = self._capture = None
+        self._text = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "body":
+            self.body_attrs = attrs
+        if tag == "form":
+            self.forms.append(
+                {"action": attrs.get("action"), "fields": {}, "heading": self._heading}
+            )
+        elif tag == "input" and self.forms and attrs.get("name"):
+            self.forms[-1]["fields"][attrs["name"]] = attrs.get("value", "")
+        elif tag in ("h3", "a"):
+            self._capture, self._text = (tag, attrs.get("href")), []
+        if tag == "script" and not attrs.get("src"):
+            self.inline_code.append("<script>")
+        self.inline_code += [
+            f"{tag} {name}" for name in attrs if name == "style" or name.startswith("on")
+        ]
+
+    def handle_data(self, data):
+        if self._capture:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if self._capture and self._capture[0] == tag:
+            text = " ".join("".join(self._text).split())
+            if tag == "h3":
+                self._heading = text
+            else:
+                self.links[self._capture[1]] = text
+            self._capture = None
+
+    def form(self, action, **fields):
+        """The form posting to ``action`` whose fields include ``fields``."""
+        for form in self.forms:
+            if form["action"] == action and fields.items() <= form["fields"].items():
+                return form
+        raise AssertionError(f"no form for {action} with {fields}")
+
+
+def page(response):
+    return Page(response.get_data(as_text=True))
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def fresh():
+    """End the test's own transaction, so it reads what the requests committed."""
+    db.session.rollback()
+
+
+def count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def snapshot():
+    """What an admin would notice changing: the rows of each table and facility f1's name."""
+    fresh()
+    counts = {m.__tablename__: count(m) for m in (Account, ApiToken, Facility, Reservation)}
+    return counts, db.session.scalar(select(Facility.name).where(Facility.code == "f1"))
+
+
+def assert_api_error(response, status, code):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    error = response.get_json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+    return error
+
+
+def assert_redirect(response, path):
+    """A redirect that stays on this site and lands on ``path`` (path and query)."""
+    assert response.status_code in (301, 302, 303), response.status_code
+    target = urlsplit(response.headers["Location"])
+    assert target.netloc in ("", "localhost"), response.headers["Location"]
+    assert target.path + (f"?{target.query}" if target.query else "") == path
+
+
+@pytest.fixture
+def site(app, database_url):
+    """Return a function that starts a fresh app (dev login on unless told); return its client."""
+    apps = []
+
+    def open_site(**config):
+        config.setdefault("DEV_LOGIN", True)
+        apps.append(make_app(database_url, **config))
+        return apps[-1].test_client()
+
+    yield open_site
+    for site_app in apps:
+        with site_app.app_context():
+            db.engine.dispose()
+
+
+def sign_in(client, account, next_path="", base_url="http://localhost"):
+    """Pick ``account`` on the dev sign-in page and submit its form; return the response."""
+    form = page(client.get("/login", base_url=base_url)).form(
+        "/login/dev", account_id=account.public_id
+    )
+    return client.post(
+        "/login/dev",
+        data={**form["fields"], "next": next_path},
+        base_url=base_url,
+        headers={"Referer": f"{base_url}/login"},
+    )
+
+
+def signed_in(client, base_url="http://localhost"):
+    """Whether the home page opens (signed in) rather than sending to the sign-in page."""
+    response = client.get("/", base_url=base_url)
+    assert response.status_code < 400, response.status_code
+    return urlsplit(response.headers.get("Location", "")).path != "/login"
+
+
+def home(client):
+    """The page a signed-in person lands on at /."""
+    response = client.get("/", follow_redirects=True)
+    assert response.status_code == 200
+    return response
+
+
+@pytest.fixture
+def school(create_account, create_facility, create_reservation):
+    """Create facility f1, a teacher, an approver and an admin, and the teacher's reservation."""
+    facility = create_facility(code="f1", name="STEM Lab Alpha")
+    people = {
+        role: create_account(role=role, name=name)
+        for role, name in (("teacher", "Ada Park"), ("approver", "Ben Ito"), ("admin", "Cy Diaz"))
+    }
+    people["reservation"] = create_reservation(facility, people["teacher"], school_day())
+    return people
+
+
+# --- Every endpoint of the reference needs a token ---------------------------------------
+
+
+def test_the_reference_is_read_whole():
+    """The parser finds all 18 endpoints of the API reference, sign-in and deletion included."""
+    assert len(ENDPOINTS) == 18
+    assert ("POST", "/v1/auth/google") in ENDPOINTS
+    assert ("DELETE", "/v1/reservations/:id") in ENDPOINTS
+    assert ("GET", "/v1/reports/export.xlsx") in ENDPOINTS
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED, ids=[f"{m} {p}" for m, p in PROTECTED])
+def test_every_reference_endpoint_answers_401_without_a_token(client, school, method, path):
+    """Without a token every endpoint of the reference is 401 unauthorized and changes nothing."""
+    path = path.replace("/facilities/:id", "/facilities/f1")
+    path = path.replace("/reservations/:id", f"/reservations/{school['reservation'].public_id}")
+    if path.endswith("/availability"):
+        path += f"?date={school_day().isoformat()}"
+    before = snapshot()
+
+    response = client.open(path, method=method, json={"name": "Changed"})
+
+    assert_api_error(response, 401, "unauthorized")
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert snapshot() == before
+
+
+def test_google_sign_in_exchange_needs_no_token(client):
+    """POST /v1/auth/google is the one endpoint that does not ask for a bearer token."""
+    response = client.post("/v1/auth/google", json={})
+    assert response.status_code != 401
+    assert response.mimetype == "application/json"
+    assert "WWW-Authenticate" not in response.headers
+
+
+# --- Capabilities ------------------------------------------------------------------------
+
+ADMIN_CALLS = [
+    pytest.param(
+        "POST", "/v1/facilities", {"id": "gym2", "name": "Gym 2", "type": "gym"},
+        "facilities:manage", 201, id="create-facility",
+    ),
+    pytest.param(
+        "PATCH", "/v1/facilities/f1", {"name": "Renamed"}, "facilities:manage", 200,
+        id="update-facility",
+    ),
+    pytest.param(
+        "DELETE", "/v1/reservations/{reservation}", None, "reservations:delete", 204,
+        id="delete-reservation",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ["teacher", "approver"])
+@pytest.mark.parametrize(("method", "path", "body", "capability", "status"), ADMIN_CALLS)
+def test_admin_endpoint_is_403_naming_the_capability(
+    client, school, auth_headers, role, method, path, body, capability, status
+):
+    """A teacher or approver calling an admin endpoint gets 403 forbidden naming the capability."""
+    path = path.format(reservation=school["reservation"].public_id)
+    headers = auth_headers(school[role])
+    before = snapshot()
+
+    response = client.open(path, method=method, json=body, headers=headers)
+
+    error = assert_api_error(response, 403, "forbidden")
+    assert error["capability"] == capability
+    assert capability in error["message"]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(("method", "path", "body", "capability", "status"), ADMIN_CALLS)
+def test_admin_may_call_the_admin_endpoints(
+    client, school, auth_headers, method, path, body, capability, status
+):
+    """The control: an admin's key gets through where the teacher's was refused."""
+    path = path.format(reservation=school["reservation"].public_id)
+    response = client.open(path, method=method, json=body, headers=auth_headers(school["admin"]))
+    assert response.status_code == status, response.get_data(as_text=True)
+
+
+def test_key_scoped_to_facilities_read_can_only_read(client, school, auth_headers):
+    """Even an admin's key scoped to facilities:read can read but not book or manage (403)."""
+    headers = auth_headers(school["admin"], scopes=["facilities:read"])
+    body = {"facility_id": "f1", "date": school_day().isoformat(), "start_slot": 4,
+            "end_slot": 4, "purpose": "Staff meeting"}  # fmt: skip
+    before = snapshot()
+
+    assert client.get("/v1/facilities/f1", headers=headers).status_code == 200
+    booking = client.post("/v1/reservations", json=body, headers=headers)
+    renaming = client.patch("/v1/facilities/f1", json={"name": "Renamed"}, headers=headers)
+
+    assert assert_api_error(booking, 403, "forbidden")["capability"] == "reservations:book"
+    assert assert_api_error(renaming, 403, "forbidden")["capability"] == "facilities:manage"
+    assert snapshot() == before
+
+
+# --- Revocation and logout ---------------------------------------------------------------
+
+
+def issue(kind, account):
+    """Create an API key or a sign-in session token for ``account``; return row and token."""
+    return create_api_key(account) if kind == "api_key" else create_session_token(account)
+
+
+@pytest.mark.parametrize("kind", ["api_key", "session"])
+def test_revoked_token_is_401(client, create_account, kind):
+    """A key or session token revoked with revoke_token gets 401 from then on."""
+    row, token = issue(kind, create_account())
+    assert client.get("/v1/facilities", headers=bearer(token)).status_code == 200
+
+    revoke_token(row)
+
+    response = client.get("/v1/facilities", headers=bearer(token))
+    assert_api_error(response, 401, "unauthorized")
+    assert "WWW-Authenticate" in response.headers
+
+
+@pytest.mark.parametrize("kind", ["api_key", "session"])
+def test_logout_revokes_the_token_it_was_called_with(client, create_account, kind):
+    """POST /v1/auth/logout is 204; that token then gets 401, the account's other still works."""
+    account = create_account()
+    row, token = issue(kind, account)
+    _, other = create_api_key(account)
+
+    response = client.post("/v1/auth/logout", headers=bearer(token))
+
+    assert response.status_code == 204
+    assert response.get_data() == b""
+    assert_api_error(client.get("/v1/facilities", headers=bearer(token)), 401, "unauthorized")
+    assert_api_error(client.post("/v1/auth/logout", headers=bearer(token)), 401, "unauthorized")
+    assert client.get("/v1/facilities", headers=bearer(other)).status_code == 200
+    fresh()
+    assert db.session.get(ApiToken, row.id).revoked_at is not None
+
+
+def test_admin_revokes_a_key_on_the_keys_page(site, school):
+    """Revoke on /admin/keys (with its CSRF token): the key gets 401 and the list says revoked."""
+    row, key = create_api_key(school["teacher"], label="door display")
+    browser = site()
+    assert browser.get("/v1/facilities", headers=bearer(key)).status_code == 200
+    sign_in(browser, school["admin"])
+    action = f"/admin/keys/{row.public_id}/revoke"
+    form = page(browser.get("/admin/keys")).form(action)
+
+    response = browser.post(action, data=form["fields"])
+
+    assert_redirect(response, "/admin/keys")
+    listing = browser.get("/admin/keys").get_data(as_text=True)
+    row_html = re.search(rf"<tr>\s*<td><code>{row.prefix}….*?</tr>", listing, re.DOTALL).group()
+    assert "revoked" in row_html
+    assert action not in listing  # no revoke button left for it
+    assert_api_error(browser.get("/v1/facilities", headers=bearer(key)), 401, "unauthorized")
+
+
+# --- Only hashes are stored --------------------------------------------------------------
+
+
+def test_tokens_exist_in_the_database_only_as_hashes(app, create_account):
+    """Keys from the CLI and the function, and session tokens: api_tokens holds hashes only."""
+    admin = create_account(role="admin")
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["create-api-key", admin.email])
+    assert result.exit_code == 0, result.output
+    tokens = [
+        result.output.splitlines()[-1],
+        create_api_key(create_account(), label="door display")[1],
+        create_session_token(create_account())[1],
+    ]
+    fresh()
+
+    rows = db.session.execute(select(ApiToken.__table__)).mappings().all()
+
+    assert len(rows) == 3
+    assert {r["kind"] for r in rows} == {"api_key", "session"}
+    hashes = {hashlib.sha256(t.encode()).hexdigest() for t in tokens}
+    assert {r["token_hash"] for r in rows} == hashes
+    for row in rows:
+        for column, value in row.items():
+            for token in tokens:
+                assert token not in str(value), column
+                assert token[-20:] not in str(value), column  # not even the secret tail
+        assert len(row["prefix"]) <= 12 and any(t.startswith(row["prefix"]) for t in tokens)
+
+
+# --- No bearer token in any log ----------------------------------------------------------
+
+
+@pytest.fixture
+def broken_facility_view(monkeypatch):
+    """Make ``GET /v1/facilities/<id>`` fail with an unexpected error (a 500)."""
+
+    def boom(facility):
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr("roomloop.api.facilities.facility_resource", boom)
+
+
+def test_no_log_line_contains_a_bearer_token(client, caplog, school, broken_facility_view):
+    """Valid, invalid and revoked tokens, 401/403/404/400/500 answers: no token in any log line."""
+    caplog.set_level(logging.DEBUG)
+    _, key = create_api_key(school["teacher"])
+    _, session_token = create_session_token(school["teacher"])
+    revoked, revoked_key = create_api_key(school["teacher"])
+    revoke_token(revoked)
+    forged = "sk_live_" + "x" * 43
+    calls = [
+        ("GET", "/v1/reservations", bearer(key), 200),
+        ("GET", "/v1/reservations", bearer(session_token), 200),
+        ("GET", "/v1/facilities", bearer(forged), 401),
+        ("GET", "/v1/facilities", bearer(revoked_key), 401),
+        ("GET", "/v1/facilities", {"Authorization": f"Token {key}"}, 401),
+        ("GET", "/v1/nope", bearer(key), 404),
+        ("POST", "/v1/facilities", bearer(key), 403),
+        ("POST", "/v1/reservations", bearer(key), 400),
+        ("GET", "/v1/facilities/f1", bearer(key), 500),
+        ("POST", "/v1/auth/logout", bearer(session_token), 204),
+        ("GET", "/v1/facilities", bearer(session_token), 401),
+    ]
+    for method, path, headers, status in calls:
+        response = client.open(path, method=method, headers=headers, json={})
+        assert response.status_code == status, (method, path)
+
+    assert any(r.exc_info for r in caplog.records), "the 500 was not logged: capture is broken"
+    for token in (key, session_token, revoked_key, forged):
+        assert token not in caplog.text
+        assert token[-20:] not in caplog.text
+
+
+@pytest.mark.server
+def test_gunicorn_output_contains_no_bearer_token(start_server, capfd, monkeypatch, school):
+    """Under gunicorn with its access log on, neither stdout nor stderr carries a token."""
+    _, key = create_api_key(school["teacher"])
+    _, session_token = create_session_token(school["teacher"])
+    revoked, revoked_key = create_api_key(school["teacher"])
+    revoke_token(revoked)
+    forged = "sk_live_" + "y" * 43
+    monkeypatch.setenv("GUNICORN_CMD_ARGS", "--access-logfile -")
+    url = start_server(workers=1, threads=1)
+    calls = [
+        ("GET", "/v1/facilities", key, 200),
+        ("GET", "/v1/facilities/nope", key, 404),
+        ("GET", "/v1/facilities", forged, 401),
+        ("GET", "/v1/facilities", revoked_key, 401),
+        ("POST", "/v1/facilities", key, 403),
+        ("POST", "/v1/auth/logout", session_token, 204),
+        ("GET", "/v1/facilities", session_token, 401),
+    ]
+    for method, path, token, status in calls:
+        response = requests.request(method, url + path, headers=bearer(token), json={}, timeout=30)
+        assert response.status_code == status, (method, path, response.text)
+    time.sleep(0.5)  # let the access log lines reach the captured output
+
+    out, err = capfd.readouterr()
+
+    assert "/v1/facilities/nope" in out, "no access log captured"
+    for token in (key, session_token, revoked_key, forged):
+        assert token not in out + err
+        assert token[-20:] not in out + err
+
+
+# --- Security headers and HTTPS ----------------------------------------------------------
+
+
+def responses_of_every_kind(browser, school):
+    """A signed-out page, a signed-in page, a 403 page, an API success and an API error."""
+    yield "sign-in page", browser.get("/login")
+    sign_in(browser, school["teacher"])
+    yield "home page", home(browser)
+    yield "403 page", browser.get("/admin/keys")
+    _, key = create_api_key(school["teacher"])
+    yield "API success", browser.get("/v1/facilities", headers=bearer(key))
+    yield "API error", browser.get("/v1/facilities")
+
+
+def test_every_response_carries_the_security_headers(site, school):
+    """Pages and API answers carry the CSP (own scripts only), nosniff, DENY, a referrer policy."""
+    for kind, response in responses_of_every_kind(site(), school):
+        headers = response.headers
+        policy = {
+            part.split()[0]: part.split()[1:]
+            for part in headers["Content-Security-Policy"].split(";")
+            if part.strip()
+        }
+        assert policy["script-src"] == ["'self'"], kind
+        assert policy["style-src"] == ["'self'"], kind
+        assert policy["frame-ancestors"] == ["'none'"], kind
+        assert headers["X-Content-Type-Options"] == "nosniff", kind
+        assert headers["X-Frame-Options"] == "DENY", kind
+        assert headers["Referrer-Policy"] in PRIVATE_REFERRER_POLICIES, kind
+        assert "Strict-Transport-Security" not in headers, kind  # only when HTTPS is enforced
+
+
+@pytest.mark.parametrize("path", ["/login", "/", "/admin/keys"])
+def test_pages_work_under_the_csp(site, school, path):
+    """Pages hold no inline script, style attribute or event handler that the CSP would block."""
+    browser = site()
+    sign_in(browser, school["admin"])
+    response = browser.get(path, follow_redirects=True)
+    assert response.status_code == 200
+    assert page(response).inline_code == []
+
+
+def test_plain_http_api_call_is_refused_when_https_is_enforced(site, school):
+    """With ENFORCE_HTTPS a plain-HTTP /v1 call is 403 https_required, the token left unused."""
+    row, key = create_api_key(school["admin"])
+    browser = site(ENFORCE_HTTPS=True)
+    before = snapshot()
+
+    listing = browser.get("/v1/facilities", headers=bearer(key))
+    creating = browser.post("/v1/facilities", json={"id": "x1", "name": "X", "type": "lab"},
+                            headers=bearer(key))  # fmt: skip
+
+    assert_api_error(listing, 403, "https_required")
+    assert_api_error(creating, 403, "https_required")
+    assert snapshot() == before
+    assert db.session.get(ApiToken, row.id).last_used_at is None
+
+
+def test_plain_http_page_redirects_to_https(site):
+    """With ENFORCE_HTTPS a plain-HTTP page request is a 301 to the same URL over HTTPS."""
+    response = site(ENFORCE_HTTPS=True).get("/login?next=%2F")
+    assert response.status_code == 301
+    target = urlsplit(response.headers["Location"])
+    assert (target.scheme, target.netloc, target.path) == ("https", "localhost", "/login")
+    assert parse_qs(target.query) == {"next": ["/"]}
+
+
+def test_https_works_and_asks_for_https_from_now_on(site, school):
+    """Over HTTPS the API and pages answer, with Strict-Transport-Security of a year or more."""
+    _, key = create_api_key(school["teacher"])
+    browser = site(ENFORCE_HTTPS=True)
+    for response in (
+        browser.get("/v1/facilities", headers=bearer(key), base_url=HTTPS),
+        browser.get("/login", base_url=HTTPS),
+    ):
+        assert response.status_code == 200
+        max_age = re.fullmatch(r"max-age=(\d+).*", response.headers["Strict-Transport-Security"])
+        assert int(max_age.group(1)) >= 31536000
+
+
+def test_session_cookie_is_secure_httponly_lax_over_https(site, school):
+    """After a dev login over HTTPS the session cookie is Secure, HttpOnly and SameSite=Lax."""
+    browser = site(ENFORCE_HTTPS=True)
+
+    response = sign_in(browser, school["teacher"], base_url=HTTPS)
+
+    assert_redirect(response, "/")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert {"secure", "httponly", "samesite=lax"} <= attributes
+    assert signed_in(browser, base_url=HTTPS)
+
+
+@pytest.mark.parametrize(("proxies", "https"), [(1, True), (0, False)])
+def test_forwarded_proto_counts_only_behind_a_trusted_proxy(site, school, proxies, https):
+    """X-Forwarded-Proto: https counts as HTTPS with TRUSTED_PROXIES=1, and not without it."""
+    _, key = create_api_key(school["teacher"])
+    browser = site(ENFORCE_HTTPS=True, TRUSTED_PROXIES=proxies)
+    forwarded = {"X-Forwarded-Proto": "https"}
+
+    api = browser.get("/v1/facilities", headers={**forwarded, **bearer(key)})
+    sign_in_page = browser.get("/login", headers=forwarded)
+
+    if https:
+        assert api.status_code == 200
+        assert sign_in_page.status_code == 200
+    else:
+        assert_api_error(api, 403, "https_required")
+        assert sign_in_page.status_code == 301
+
+
+# --- CSRF --------------------------------------------------------------------------------
+
+
+def test_dev_login_needs_the_csrf_token(site, school):
+    """The dev sign-in form without (or with a forged) CSRF token is 400 and signs no one in."""
+    browser = site()
+    form = page(browser.get("/login")).form("/login/dev", account_id=school["teacher"].public_id)
+    fields = form["fields"]
+
+    missing = browser.post("/login/dev", data={**fields, "csrf_token": ""})
+    forged = browser.post("/login/dev", data={**fields, "csrf_token": fields["csrf_token"][:-4]})
+
+    assert (missing.status_code, forged.status_code) == (400, 400)
+    assert not signed_in(browser)
+    assert_redirect(browser.post("/login/dev", data=fields), "/")
+    assert signed_in(browser)
+
+
+def test_api_key_form_needs_the_csrf_token(site, school):
+    """The create-key form without its CSRF token is 400 and creates nothing; with it, a key."""
+    browser = site()
+    sign_in(browser, school["admin"])
+    fields = {"email": school["teacher"].email, "label": "door display"}
+
+    refused = browser.post("/admin/keys", data=fields)
+
+    assert refused.status_code == 400
+    fresh()
+    assert count(ApiToken) == 0
+    token = page(browser.get("/admin/keys")).form("/admin/keys")["fields"]["csrf_token"]
+    assert browser.post("/admin/keys", data={**fields, "csrf_token": token}).status_code == 200
+    fresh()
+    assert count(ApiToken) == 1
+
+
+def test_revoke_and_logout_forms_need_the_csrf_token(site, school):
+    """Revoking a key or signing out without the CSRF token is 400 and changes nothing."""
+    row, key = create_api_key(school["teacher"])
+    browser = site()
+    sign_in(browser, school["admin"])
+
+    assert browser.post(f"/admin/keys/{row.public_id}/revoke").status_code == 400
+    assert browser.post("/logout").status_code == 400
+
+    assert browser.get("/v1/facilities", headers=bearer(key)).status_code == 200
+    assert signed_in(browser)
+
+
+def test_api_posts_need_no_csrf_token(site, school):
+    """/v1 takes bearer tokens only: a booking without any CSRF token is created (201)."""
+    _, key = create_api_key(school["teacher"])
+    body = {"facility_id": "f1", "date": school_day().isoformat(), "start_slot": 5,
+            "end_slot": 5, "purpose": "Year 9 Biology"}  # fmt: skip
+
+    response = site().post("/v1/reservations", json=body, headers=bearer(key))
+
+    assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def test_api_ignores_the_session_cookie(site, school):
+    """A signed-in browser calling /v1 without a bearer token gets 401: no CSRF way in."""
+    browser = site()
+    sign_in(browser, school["admin"])
+    assert signed_in(browser)
+
+    response = browser.post("/v1/facilities", json={"id": "x1", "name": "X", "type": "lab"})
+
+    assert_api_error(response, 401, "unauthorized")
+
+
+# --- Sign-in pages and dev login ---------------------------------------------------------
+
+
+def test_signed_out_home_page_sends_to_sign_in(site):
+    """Opening / signed out redirects to /login?next=%2F."""
+    assert_redirect(site().get("/"), "/login?next=%2F")
+
+
+def test_dev_login_page_lists_active_accounts_by_role(site, school, create_account):
+    """With DEV_LOGIN the sign-in page lists every active account under its role's heading."""
+    second = create_account(role="teacher", name="Dee Novak")
+    create_account(role="teacher", name="Gone Away", status="disabled")
+
+    sign_in_page = page(site().get("/login"))
+
+    listed = {
+        form["fields"]["account_id"]: form["heading"]
+        for form in sign_in_page.forms
+        if form["action"] == "/login/dev"
+    }
+    assert listed == {
+        school["teacher"].public_id: "Teachers",
+        second.public_id: "Teachers",
+        school["approver"].public_id: "Approvers",
+        school["admin"].public_id: "Admins",
+    }
+
+
+def test_dev_login_lands_on_next(site, school):
+    """Signing in with next=/admin/keys lands there, signed in as the chosen admin."""
+    browser = site()
+
+    response = sign_in(browser, school["admin"], next_path="/admin/keys")
+
+    assert_redirect(response, "/admin/keys")
+    landing = browser.get("/admin/keys")
+    assert landing.status_code == 200
+    assert "Cy Diaz" in landing.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "https:evil.example",
+        "/\t/evil.example",  # browsers drop tabs and newlines inside URLs
+        "/\n/evil.example",
+    ],
+    ids=["absolute", "scheme-relative", "backslash", "scheme-only", "tab", "newline"],
+)
+def test_dev_login_never_leaves_the_site(site, school, target):
+    """A ``next`` pointing at another host lands on / instead, signed in."""
+    browser = site()
+
+    response = sign_in(browser, school["teacher"], next_path=target)
+
+    assert_redirect(response, "/")
+    assert signed_in(browser)
+
+
+def test_without_dev_login_there_is_no_account_list(site, school):
+    """Without DEV_LOGIN the page lists no accounts and POST /login/dev is 404, even with CSRF."""
+    browser = site(DEV_LOGIN=False)
+    response = browser.get("/login")
+    sign_in_page = page(response)
+    csrf = json.loads(sign_in_page.body_attrs["hx-headers"])
+
+    attempt = browser.post(
+        "/login/dev", data={"account_id": school["admin"].public_id, "next": ""}, headers=csrf
+    )
+
+    assert attempt.status_code == 404
+    assert not signed_in(browser)
+    assert not [f for f in sign_in_page.forms if f["action"] == "/login/dev"]
+    assert "Cy Diaz" not in response.get_data(as_text=True)
+
+
+def test_disabled_account_cannot_dev_login(site, school, create_account):
+    """Submitting a disabled account's id is refused with a message; nobody is signed in."""
+    disabled = create_account(name="Gone Away", status="disabled")
+    browser = site()
+    form = page(browser.get("/login")).form("/login/dev", account_id=school["teacher"].public_id)
+
+    response = browser.post("/login/dev", data={**form["fields"], "account_id": disabled.public_id})
+
+    assert_redirect(response, "/login")
+    assert "That account cannot sign in." in browser.get("/login").get_data(as_text=True)
+    assert not signed_in(browser)
+
+
+def test_account_disabled_while_signed_in_is_signed_out(site, school):
+    """An admin disables a signed-in account: its very next request is sent to sign in."""
+    browser = site()
+    sign_in(browser, school["teacher"])
+    assert signed_in(browser)
+
+    school["teacher"].status = "disabled"
+    db.session.commit()
+
+    assert_redirect(browser.get("/"), "/login?next=%2F")
+
+
+def test_logout_signs_out(site, school):
+    """The Sign out button (with its CSRF token) signs out and shows the sign-in page."""
+    browser = site()
+    sign_in(browser, school["teacher"])
+    form = page(home(browser)).form("/logout")
+
+    response = browser.post("/logout", data=form["fields"])
+
+    assert_redirect(response, "/login")
+    assert not signed_in(browser)
+
+
+# --- The admin's API keys page -----------------------------------------------------------
+
+
+def test_admin_sees_the_keys_page_and_its_nav_link(site, school):
+    """An admin opens /admin/keys, and the nav on every page links to it as "API keys"."""
+    browser = site()
+    sign_in(browser, school["admin"])
+    response = browser.get("/admin/keys")
+    assert response.status_code == 200
+    assert "<h1>API keys</h1>" in response.get_data(as_text=True)
+    assert page(home(browser)).links.get("/admin/keys") == "API keys"
+
+
+@pytest.mark.parametrize("role", ["teacher", "approver"])
+def test_keys_page_is_403_for_others_and_not_in_their_nav(site, school, role):
+    """A teacher or approver gets a 403 page naming keys:manage, and sees no nav link to it."""
+    browser = site()
+    sign_in(browser, school[role])
+
+    response = browser.get("/admin/keys")
+
+    assert response.status_code == 403
+    assert "keys:manage" in response.get_data(as_text=True)
+    assert "/admin/keys" not in page(home(browser)).links
+    assert browser.post("/admin/keys", data={"email": school[role].email}).status_code in (
+        400,
+        403,
+    )
+    fresh()
+    assert count(ApiToken) == 0
+
+
+def test_signed_out_keys_page_sends_to_sign_in(site):
+    """Opening /admin/keys signed out redirects to sign in, coming back afterwards."""
+    assert_redirect(site().get("/admin/keys"), "/login?next=%2Fadmin%2Fkeys")
+
+
+def create_key_on_page(browser, **fields):
+    """Fill in and submit the create-key form; return the response."""
+    token = page(browser.get("/admin/keys")).form("/admin/keys")["fields"]["csrf_token"]
+    return browser.post("/admin/keys", data={"csrf_token": token, **fields})
+
+
+def test_new_key_is_shown_once_and_works(site, school):
+    """A created key appears on that response only; it works; the list shows just its prefix."""
+    browser = site()
+    sign_in(browser, school["admin"])
+
+    # The owner's email as typed by someone in a hurry: case does not matter.
+    response = create_key_on_page(
+        browser, email=school["teacher"].email.upper(), label="door display"
+    )
+
+    assert response.status_code == 200
+    keys = FULL_KEY.findall(response.get_data(as_text=True))
+    assert len(set(keys)) == 1
+    key = keys[0]
+    assert browser.get("/v1/facilities", headers=bearer(key)).status_code == 200
+    fresh()
+    row = db.session.scalar(select(ApiToken))
+    assert (row.account_id, row.label, row.scopes) == (school["teacher"].id, "door display", None)
+    reloaded = browser.get("/admin/keys").get_data(as_text=True)
+    assert key not in reloaded
+    assert not FULL_KEY.search(reloaded)
+    assert f"{key[:12]}…" in reloaded
+
+
+def test_key_created_on_the_page_keeps_its_scopes(site, school):
+    """Ticking facilities:read gives a key that reads facilities but cannot book."""
+    browser = site()
+    sign_in(browser, school["admin"])
+
+    response = create_key_on_page(browser, email=school["teacher"].email, scopes="facilities:read")
+
+    key = FULL_KEY.search(response.get_data(as_text=True)).group()
+    assert browser.get("/v1/facilities", headers=bearer(key)).status_code == 200
+    body = {"facility_id": "f1", "date": school_day().isoformat(), "start_slot": 5,
+            "end_slot": 5, "purpose": "Year 9 Biology"}  # fmt: skip
+    refused = browser.post("/v1/reservations", json=body, headers=bearer(key))
+    assert assert_api_error(refused, 403, "forbidden")["capability"] == "reservations:book"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"scopes": "facilities:manage"}, "A teacher's key cannot have: facilities:manage"),
+        ({"email": "ghost@school.example"}, "No account has this email address."),
+    ],
+    ids=["scope-beyond-role", "unknown-owner"],
+)
+def test_refused_key_shows_why_and_creates_nothing(site, school, fields, message):
+    """A scope beyond the owner's role or an unknown email: the form says why, no key is made."""
+    browser = site()
+    sign_in(browser, school["admin"])
+
+    response = create_key_on_page(browser, **{"email": school["teacher"].email, **fields})
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert message.replace("'", "&#39;") in html or message in html
+    assert not FULL_KEY.search(html)
+    fresh()
+    assert count(ApiToken) == 0
