@@ -5,7 +5,7 @@ import os
 from flask import Flask
 
 from .config import load_config
-from .extensions import csrf, db, limiter, login_manager, migrate, oauth
+from .extensions import csrf, db, htmx, limiter, login_manager, migrate, oauth
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -27,6 +27,7 @@ def create_app(test_config=None):
     login_manager.init_app(app)
     csrf.init_app(app)
     oauth.init_app(app)
+    htmx.init_app(app)
     limiter.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -5,6 +5,7 @@ decided, writes the change and its outbox event in one transaction, and commits.
 the API call these same functions.
 """
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .auth.permissions import (
@@ -20,6 +21,8 @@ from .resources import reservation_resource
 from .rules import BookingRequest, RuleContext, RuleParams, RuleViolation, evaluate
 from .schedule import get_schedule, school_now
 from .webhooks import record_event
+
+PAST_RESERVATIONS_SHOWN = 50
 
 
 def decide(request, now=None, confirming=False):
@@ -151,10 +154,29 @@ def delete_reservation(actor, reservation):
     db.session.commit()
 
 
+def reservations_of(account, today):
+    """The account's reservations: upcoming (soonest first) and past (latest first)."""
+    base = select(Reservation).where(Reservation.account_id == account.id)
+    upcoming = db.session.scalars(
+        base.where(Reservation.date >= today).order_by(Reservation.date, Reservation.start_slot)
+    ).all()
+    past = db.session.scalars(
+        base.where(Reservation.date < today)
+        .order_by(Reservation.date.desc(), Reservation.start_slot.desc())
+        .limit(PAST_RESERVATIONS_SHOWN)
+    ).all()
+    return upcoming, past
+
+
+def has_started(reservation, now=None):
+    return get_schedule().starts_at(reservation.date, reservation.start_slot) <= (
+        now or school_now()
+    )
+
+
 def _require_not_started(reservation, now):
     """What has begun has happened: cancelling it afterwards would falsify the usage reports."""
-    starts = get_schedule().starts_at(reservation.date, reservation.start_slot)
-    if starts <= (now or school_now()):
+    if has_started(reservation, now):
         raise ValidationError(
             {"status": "This reservation has already started and can no longer be cancelled."}
         )

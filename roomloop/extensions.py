@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and bound to the app in ``create_app``."""
 
 from authlib.integrations.flask_client import OAuth
+from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -25,3 +26,4 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=rate_limit_key)
 oauth = OAuth()
+htmx = HTMX()

@@ -52,3 +52,28 @@ def _apply(facility, values):
         facility.allowed_departments = restrictions["departments"]
         facility.allowed_roles = restrictions["roles"]
         facility.max_slots_per_booking = restrictions["max_slots_per_booking"]
+
+
+def find_facilities(type=None, building=None, min_capacity=None, amenity=None):
+    """Facilities matching the grid's filters, by building and name."""
+    query = select(Facility).order_by(Facility.building, Facility.name)
+    if type:
+        query = query.where(Facility.type == type)
+    if building:
+        query = query.where(Facility.building == building)
+    if min_capacity:
+        query = query.where(Facility.capacity >= min_capacity)
+    facilities = db.session.scalars(query).all()
+    if amenity:  # a JSON list: filtered here, the same on SQLite and PostgreSQL
+        facilities = [f for f in facilities if amenity in f.amenities]
+    return facilities
+
+
+def facility_choices():
+    """The types, buildings and amenities in use, for the grid's filter menus."""
+    facilities = db.session.scalars(select(Facility)).all()
+    return {
+        "types": sorted({f.type for f in facilities}),
+        "buildings": sorted({f.building for f in facilities if f.building}),
+        "amenities": sorted({a for f in facilities for a in f.amenities}),
+    }

@@ -14,6 +14,8 @@ from pydantic import ValidationError as PydanticValidationError
 from .errors import ValidationError
 from .models import FACILITY_STATUSES, RESERVATION_STATUSES, ROLES
 
+Day = date  # for fields named ``date``, which hide the type inside their class
+
 FACILITY_CODE = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 RESERVATION_ID = r"^res_[0-9a-f]{1,30}$"
 SlotNumber = Annotated[int, Field(ge=1, le=48)]
@@ -137,6 +139,21 @@ class ReservationListQuery(Page):
         if to is not None and start is not None and to < start:
             raise ValueError("'to' must not be before 'from'")
         return to
+
+
+class GridQuery(Query):
+    """The grid page's filters; empty form fields mean "any"."""
+
+    date: Day | None = None
+    type: Annotated[str, Field(max_length=40)] | None = None
+    building: Annotated[str, Field(max_length=80)] | None = None
+    capacity: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    amenity: Annotated[str, Field(max_length=60)] | None = None
+
+    @field_validator("date", "type", "building", "capacity", "amenity", mode="before")
+    @classmethod
+    def empty_is_any(cls, value):
+        return None if value == "" else value
 
 
 class AvailabilityQuery(Query):

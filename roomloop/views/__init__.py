@@ -26,7 +26,7 @@ def init_app(app):
     from .admin import bp as admin
     from .auth import bp as auth
     from .forms import LogoutForm
-    from .home import bp as home
+    from .teacher import bp as teacher
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
@@ -37,7 +37,7 @@ def init_app(app):
     def forbidden(exc):
         return render_template("errors/403.html", capability=exc.capability), 403
 
-    app.register_blueprint(home)
+    app.register_blueprint(teacher)
 
     @app.context_processor
     def page_globals():

@@ -50,7 +50,7 @@ def safe_next(target):
     unsafe = any(ch <= " " or ch == "\\" for ch in target or "")
     if target and not unsafe and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("home.index")
+    return url_for("teacher.grid")
 
 
 @bp.get("/login")
@@ -124,7 +124,7 @@ def google_callback():
     except (OAuthError, JoseError, requests.RequestException) as exc:
         return refused(provider_failure(exc))
     login_user(account)
-    return redirect(session.pop(NEXT_KEY, None) or url_for("home.index"))
+    return redirect(session.pop(NEXT_KEY, None) or url_for("teacher.grid"))
 
 
 def provider_failure(exc):

@@ -1,8 +1,8 @@
 """Page forms. Flask-WTF adds and checks the CSRF token on every one of them."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -29,4 +29,24 @@ class ApiKeyForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
+    pass
+
+
+class BookingForm(FlaskForm):
+    """Rendering and CSRF only: the fields are validated by ``schemas.ReservationCreate``,
+    the same schema as ``POST /v1/reservations``."""
+
+    facility_id = HiddenField()
+    date = HiddenField()
+    start_slot = HiddenField()
+    end_slot = SelectField("Until the end of period", coerce=str, validate_choice=False)
+    purpose = StringField("Purpose", render_kw={"maxlength": 200, "autocomplete": "off"})
+    attendees = IntegerField("Attendees (optional)", validators=[Optional()])
+
+
+class PurposeForm(FlaskForm):
+    purpose = StringField("Purpose", validators=[DataRequired(), Length(max=200)])
+
+
+class CancelForm(FlaskForm):
     pass

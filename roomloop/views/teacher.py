@@ -1,0 +1,281 @@
+"""Teacher pages: the availability grid, the booking form, my reservations, a facility's week.
+
+Every view answers a full page to a normal request and a fragment to an htmx request, so
+each page also works without JavaScript.
+"""
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..availability import day_availability
+from ..booking import create_reservation, has_started, reservations_of, update_reservation
+from ..errors import DomainError, ValidationError
+from ..extensions import db, htmx
+from ..facilities import facility_choices, find_facilities, get_facility
+from ..models import Reservation
+from ..rules import RuleViolation
+from ..schedule import get_schedule, is_weekend, school_now
+from ..schemas import GridQuery, ReservationCreate, parse_values
+from . import current_actor
+from .forms import BookingForm, CancelForm, PurposeForm
+
+bp = Blueprint("teacher", __name__)
+
+
+def default_day():
+    """Today while it still has a period to come, else the next weekday."""
+    now = school_now()
+    schedule = get_schedule()
+    day = now.date()
+    if is_weekend(day) or schedule.starts_at(day, schedule.last) <= now:
+        day += timedelta(days=1)
+    while is_weekend(day):
+        day += timedelta(days=1)
+    return day
+
+
+def render(template, partial, **context):
+    """The full page, or only its fragment when htmx asks."""
+    return render_template(partial if htmx else template, **context)
+
+
+@bp.get("/")
+@login_required
+def grid():
+    """Show one day: facilities as rows, bell periods as columns, each cell's state."""
+    try:
+        query = parse_values(GridQuery, request.args.to_dict())
+    except ValidationError as exc:
+        flash(
+            "Some filters were not understood and were ignored: " + ", ".join(exc.fields), "error"
+        )
+        query = GridQuery()
+    day = query.date or default_day()
+    facilities = find_facilities(query.type, query.building, query.capacity, query.amenity)
+    return render(
+        "teacher/grid.html",
+        "partials/grid.html",
+        day=day,
+        query=query,
+        filters=query.model_dump(exclude={"date"}, exclude_none=True),
+        facilities=facilities,
+        states=day_availability(facilities, day),
+        schedule=get_schedule(),
+        choices=facility_choices(),
+        today=school_now().date(),
+        timedelta=timedelta,
+    )
+
+
+@bp.get("/book")
+@login_required
+def booking_form():
+    """Open the booking form for a free cell, prefilled with facility, date and period."""
+    form = BookingForm(formdata=request.args)
+    facility = _facility_or_404(request.args.get("facility_id", ""))
+    return _render_booking(form, facility)
+
+
+@bp.post("/book")
+@login_required
+def book():
+    """Book through the same domain function as ``POST /v1/reservations``."""
+    form = BookingForm()
+    facility = _facility_or_404(form.facility_id.data or "")
+    if not form.validate_on_submit():
+        return _render_booking(form, facility, status=400)
+    values = {
+        name: value for name, value in form.data.items() if name in ReservationCreate.model_fields
+    }
+    values = {name: value for name, value in values.items() if value not in ("", None)}
+    try:
+        data = parse_values(ReservationCreate, values)
+        reservation = create_reservation(
+            current_actor(),
+            facility,
+            data.date,
+            data.start_slot,
+            data.end_slot,
+            data.purpose,
+            attendees=data.attendees,
+        )
+    except ValidationError as exc:
+        for name, message in exc.fields.items():
+            getattr(form, name, form.purpose).errors.append(message)
+        return _render_booking(form, facility, status=400)
+    except RuleViolation as refusal:
+        return _render_booking(
+            form, facility, refusal=refusal, status=409 if refusal.rule == "R-03" else 422
+        )
+    message = _booked_message(reservation)
+    if not htmx:
+        flash(message, "info")
+        return redirect(url_for("teacher.grid", date=reservation.date.isoformat()))
+    states = day_availability([facility], reservation.date)[facility.id]
+    return render_template(
+        "partials/booking_done.html",
+        reservation=reservation,
+        message=message,
+        facility=facility,
+        states=states,
+        day=reservation.date,
+    )
+
+
+@bp.get("/my")
+@login_required
+def my_reservations():
+    """List my upcoming and past reservations, with their status."""
+    upcoming, past = reservations_of(current_user, school_now().date())
+    return render_template(
+        "teacher/my_reservations.html",
+        upcoming=upcoming,
+        past=past,
+        schedule=get_schedule(),
+        purpose_form=PurposeForm(),
+        cancel_form=CancelForm(),
+        has_started=has_started,
+    )
+
+
+@bp.post("/my/<public_id>/purpose")
+@login_required
+def change_purpose(public_id):
+    """Change a reservation's purpose in place."""
+    reservation = _own_reservation(public_id)
+    form = PurposeForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            update_reservation(
+                current_actor(), reservation, purpose=(form.purpose.data or "").strip() or None
+            )
+        except DomainError as exc:
+            error = _first_message(exc)
+    else:
+        error = "The purpose must be 1 to 200 characters."
+    return _reservation_changed(reservation, error, "Purpose saved.")
+
+
+@bp.route("/my/<public_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(public_id):
+    """Ask to confirm, then cancel: the slots are freed for others."""
+    reservation = _own_reservation(public_id)
+    form = CancelForm()
+    if request.method == "GET":
+        return render(
+            "teacher/cancel.html",
+            "partials/cancel_confirm.html",
+            reservation=reservation,
+            cancel_form=form,
+            schedule=get_schedule(),
+        )
+    error = None
+    if form.validate_on_submit():
+        try:
+            update_reservation(current_actor(), reservation, status="cancelled")
+        except DomainError as exc:
+            error = _first_message(exc)
+    return _reservation_changed(
+        reservation, error, "Reservation cancelled; the slots are free again."
+    )
+
+
+@bp.get("/facilities/<code>")
+@login_required
+def facility(code):
+    """Show a facility's details and its week, Monday to Friday."""
+    facility = _facility_or_404(code)
+    try:
+        week = date.fromisoformat(request.args.get("week", ""))
+    except ValueError:
+        week = default_day()
+    monday = week - timedelta(days=week.weekday())
+    days = [monday + timedelta(days=i) for i in range(5)]
+    week_states = {day: day_availability([facility], day)[facility.id] for day in days}
+    return render_template(
+        "teacher/facility.html",
+        facility=facility,
+        days=days,
+        week_states=week_states,
+        schedule=get_schedule(),
+        monday=monday,
+        today=school_now().date(),
+        timedelta=timedelta,
+    )
+
+
+def _facility_or_404(code):
+    try:
+        return get_facility(code)
+    except DomainError:
+        abort(404)
+
+
+def _own_reservation(public_id):
+    reservation = db.session.scalar(select(Reservation).where(Reservation.public_id == public_id))
+    if reservation is None or reservation.account_id != current_user.id:
+        abort(404)
+    return reservation
+
+
+def _render_booking(form, facility, refusal=None, status=200):
+    schedule = get_schedule()
+    start = int(form.start_slot.data) if str(form.start_slot.data).isdigit() else schedule.first
+    form.end_slot.choices = [
+        (s.number, f"Period {s.number} (ends {s.end:%H:%M})")
+        for s in schedule.slots
+        if s.number >= start
+    ]
+    try:
+        day = date.fromisoformat(form.date.data or "")
+    except ValueError:
+        day = None
+    context = {
+        "form": form,
+        "facility": facility,
+        "refusal": refusal,
+        "schedule": schedule,
+        "day": day,
+        "start": start if start in schedule else None,
+    }
+    # htmx swaps only 2xx answers: a refusal is still the form, shown where it was.
+    return render("teacher/book.html", "partials/booking_form.html", **context), (
+        200 if htmx else status
+    )
+
+
+def _booked_message(reservation):
+    schedule = get_schedule()
+    start, end = schedule[reservation.start_slot].start, schedule[reservation.end_slot].end
+    when = f"{reservation.date:%a %-d %b}, {start:%H:%M}–{end:%H:%M}"
+    if reservation.status == "pending":
+        return (
+            f"Requested {reservation.facility.name} for {when}. It needs approval and shows "
+            "as pending until then."
+        )
+    return f"Booked {reservation.facility.name} for {when}."
+
+
+def _first_message(exc):
+    return next(iter(exc.fields.values())) if isinstance(exc, ValidationError) else exc.message
+
+
+def _reservation_changed(reservation, error, success):
+    if htmx:
+        return render_template(
+            "partials/reservation_item.html",
+            reservation=reservation,
+            schedule=get_schedule(),
+            purpose_form=PurposeForm(formdata=None),
+            cancel_form=CancelForm(formdata=None),
+            has_started=has_started,
+            error=error,
+            notice=None if error else success,
+        )
+    flash(error or success, "error" if error else "info")
+    return redirect(url_for("teacher.my_reservations"))
