@@ -4,15 +4,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app roomloop
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean chromium
 
 run: $(VENV)/.runtime
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	ROOMLOOP_DEV_LOGIN=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev chromium
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium through Playwright (no browser download).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -24,7 +24,7 @@ from roomloop.models import Account, ApiToken, Facility, Reservation
 
 from conftest import REPO_ROOT, make_app, school_day
 
-REFERENCE = REPO_ROOT.parent / "shared" / "seed" / "api-reference-v1.txt"
+REFERENCE = REPO_ROOT / "docs" / "api-reference-v1.txt"
 HTTP_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 PUBLIC = {("POST", "/v1/auth/google")}
 HTTPS = "https://localhost"
