@@ -4,6 +4,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from .extensions import db
 from .models import BlackoutDate, Facility, HeldSlot, Reservation
@@ -31,7 +32,9 @@ def day_availability(facilities, day, now=None):
     held = {
         (h.facility_id, h.slot): h.reservation
         for h in db.session.scalars(
-            select(HeldSlot).where(HeldSlot.facility_id.in_(ids), HeldSlot.date == day)
+            select(HeldSlot)
+            .where(HeldSlot.facility_id.in_(ids), HeldSlot.date == day)
+            .options(joinedload(HeldSlot.reservation))  # with its account, in one query
         )
     }
     blackouts = db.session.scalars(
@@ -43,6 +46,7 @@ def day_availability(facilities, day, now=None):
     ).all()
     school_closed = is_weekend(day) or any(b.facility_id is None for b in blackouts)
     closed_facilities = {b.facility_id for b in blackouts}
+    started = {s.number for s in schedule.slots if schedule.starts_at(day, s.number) <= now}
 
     result = {}
     for facility in facilities:
@@ -55,7 +59,7 @@ def day_availability(facilities, day, now=None):
                 status = "closed"
             elif school_closed or facility.id in closed_facilities:
                 status = "blackout"
-            elif schedule.starts_at(day, slot.number) <= now:
+            elif slot.number in started:
                 status = "past"
             else:
                 status = "free"

@@ -1,6 +1,6 @@
 """Page blueprints, and how a page finds who is signed in."""
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -44,4 +44,5 @@ def init_app(app):
         return {
             "logout_form": LogoutForm(),
             "actor": current_actor() if current_user.is_authenticated else None,
+            "book_url": url_for("teacher.booking_form"),
         }

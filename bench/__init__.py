@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figures and asserts nothing (``python -m bench.<name>``)."""

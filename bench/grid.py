@@ -1,0 +1,141 @@
+"""Server time to render the availability grid for 50 facilities on the demo database.
+
+Run: ``python -m bench.grid [--requests N]``. It builds a throwaway SQLite database with the
+demo school, adds facilities up to 50 (with bookings), signs in as the demo teacher and
+times full-page and htmx requests for one school day, in process, so the figures are the
+server's own time (routing, queries, template) without network or browser.
+"""
+
+import argparse
+import re
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import flask_migrate
+from sqlalchemy import event
+
+from roomloop import create_app
+from roomloop.demo import seed
+from roomloop.extensions import db
+from roomloop.models import Facility, HeldSlot, Reservation
+from roomloop.schedule import school_now
+
+FACILITIES = 50
+
+
+def build_school(app):
+    with app.app_context():
+        flask_migrate.upgrade()
+        seed()
+        facilities = Facility.query.all()
+        teachers = [r.account for r in Reservation.query.limit(40)]
+        day = next_school_day()
+        for n in range(len(facilities), FACILITIES):
+            extra = Facility(
+                code=f"bench-{n}",
+                name=f"Bench Room {n}",
+                type="classroom",
+                building="Bench Hall",
+                capacity=30,
+                amenities=["projector"],
+            )
+            db.session.add(extra)
+            db.session.flush()
+            for slot in range(1, 9, 2):  # every other period booked
+                teacher = teachers[(n + slot) % len(teachers)]
+                db.session.add(
+                    Reservation(
+                        facility=extra,
+                        account=teacher,
+                        date=day,
+                        start_slot=slot,
+                        end_slot=slot,
+                        purpose="Bench",
+                        status="confirmed",
+                        rules={},
+                        held_slots=[
+                            HeldSlot(
+                                facility_id=extra.id, account_id=teacher.id, date=day, slot=slot
+                            )
+                        ],
+                    )
+                )
+        db.session.commit()
+        return day
+
+
+def next_school_day():
+    day = school_now().date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def sign_in(client):
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    teacher = re.search(r'name="account_id" value="([^"]+)"', page.split("Ada Park")[0][-900:])
+    response = client.post("/login/dev", data={"csrf_token": token, "account_id": teacher.group(1)})
+    assert response.status_code == 302, "dev login failed"
+
+
+def time_requests(client, url, count, headers=None):
+    timings = []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = client.get(url, headers=headers or {})
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return timings
+
+
+def report(name, timings, queries):
+    ordered = sorted(timings)
+    p95 = ordered[max(0, round(len(ordered) * 0.95) - 1)]
+    print(
+        f"{name:<22} median {statistics.median(ordered):6.1f} ms   p95 {p95:6.1f} ms   "
+        f"max {ordered[-1]:6.1f} ms   {queries} SQL queries per render"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.db'}",
+                "DEV_LOGIN": True,
+                "SECRET_KEY": "bench",
+            }
+        )
+        day = build_school(app)
+        client = app.test_client()
+        sign_in(client)
+        url = f"/?date={day.isoformat()}"
+        with app.app_context():
+            rows = Facility.query.count()
+            queries = []
+            event.listen(db.engine, "before_cursor_execute", lambda *a: queries.append(1))
+            time_requests(client, url, 3)  # warm-up: templates compiled, caches filled
+            queries.clear()
+            time_requests(client, url, 1)
+            per_render = len(queries)
+        print(
+            f"Grid for {rows} facilities × 8 periods on {day} (SQLite, in process, "
+            f"{args.requests} requests each)"
+        )
+        report("full page", time_requests(client, url, args.requests), per_render)
+        report(
+            "htmx fragment",
+            time_requests(client, url, args.requests, {"HX-Request": "true"}),
+            per_render,
+        )
+
+
+if __name__ == "__main__":
+    main()
