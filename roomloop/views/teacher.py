@@ -61,6 +61,7 @@ def grid():
         day=day,
         query=query,
         filters=query.model_dump(exclude={"date"}, exclude_none=True),
+        sync_date_filter=bool(htmx) and htmx.trigger != "filters",
         facilities=facilities,
         states=day_availability(facilities, day),
         schedule=get_schedule(),
@@ -242,6 +243,10 @@ def _render_booking(form, facility, refusal=None, status=200):
         "schedule": schedule,
         "day": day,
         "start": start if start in schedule else None,
+        # After a refusal the grid row may be stale (someone took the slot): refresh it.
+        "row_states": (
+            day_availability([facility], day)[facility.id] if refusal and day and htmx else None
+        ),
     }
     # htmx swaps only 2xx answers: a refusal is still the form, shown where it was.
     return render("teacher/book.html", "partials/booking_form.html", **context), (

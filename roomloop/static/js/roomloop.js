@@ -1,12 +1,54 @@
 // Small behaviours on top of htmx; every page works without this file.
-document.addEventListener("htmx:afterSwap", function (event) {
-  // Move keyboard focus to what just opened (the booking form, its answer), so keyboard
-  // and screen-reader users land where the change happened.
-  var target = event.detail.target;
-  if (target && target.id === "booking-panel") {
-    var heading = target.querySelector("h2[tabindex]");
-    if (heading) {
-      heading.focus();
-    }
+(function () {
+  var lastFocus = null;
+
+  function focusables(root) {
+    return root.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea");
   }
-});
+
+  // Remember what had focus and where the swap lands, before htmx replaces it.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    var target = event.detail.target;
+    lastFocus = {
+      targetId: target && (target.id || (target.closest("[id]") || {}).id),
+      tag: active && active.tagName,
+      text: active && active.textContent.trim(),
+    };
+  });
+
+  // Keep keyboard focus where the change happened instead of letting it fall to the
+  // page's top: the booking form's heading, else the same control in the new content,
+  // else the first control there.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "booking-panel") {
+      var heading = target.querySelector("h2[tabindex]");
+      if (heading) {
+        heading.focus();
+        return;
+      }
+    }
+    if (!lastFocus || (document.activeElement && document.activeElement !== document.body)) {
+      return;
+    }
+    // An innerHTML swap keeps its target; an outerHTML swap leaves a new element, same id.
+    var region = document.body.contains(target)
+      ? target
+      : lastFocus.targetId && document.getElementById(lastFocus.targetId);
+    if (!region) {
+      return;
+    }
+    var controls = Array.prototype.slice.call(focusables(region));
+    var same = controls.filter(function (el) {
+      return el.tagName === lastFocus.tag && el.textContent.trim() === lastFocus.text;
+    })[0];
+    var next = same || controls[0];
+    if (!next) {
+      // Nothing to operate any more (a cancelled booking): focus the changed item itself.
+      region.setAttribute("tabindex", "-1");
+      next = region;
+    }
+    next.focus();
+  });
+})();
