@@ -1,5 +1,7 @@
 """Page blueprints, and how a page finds who is signed in."""
 
+from datetime import date
+
 from flask import render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,6 +25,7 @@ def current_actor():
 
 
 def init_app(app):
+    from . import admin_approvals, admin_facilities, admin_settings
     from .admin import bp as admin
     from .auth import bp as auth
     from .forms import LogoutForm
@@ -31,6 +34,8 @@ def init_app(app):
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
     app.register_blueprint(admin)
+    for section in (admin_approvals, admin_facilities, admin_settings):
+        app.register_blueprint(section.bp)
     app.register_blueprint(auth)
 
     @app.errorhandler(Forbidden)
@@ -38,6 +43,11 @@ def init_app(app):
         return render_template("errors/403.html", capability=exc.capability), 403
 
     app.register_blueprint(teacher)
+
+    @app.template_filter("weekday_date")
+    def weekday_date(iso_date):
+        """'2026-12-04' as 'Fri 4 Dec', the way the pages write dates."""
+        return date.fromisoformat(iso_date).strftime("%a %-d %b")
 
     @app.context_processor
     def page_globals():

@@ -1,9 +1,18 @@
 """Page forms. Flask-WTF adds and checks the CSRF token on every one of them."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -50,3 +59,92 @@ class PurposeForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     pass
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (confirm, reject, delete): CSRF only."""
+
+
+FACILITY_STATUS_CHOICES = [
+    SelectChoice("active", "Open for booking"),
+    SelectChoice("maintenance", "Under maintenance"),
+    SelectChoice("closed", "Closed"),
+]
+
+
+class FacilityForm(FlaskForm):
+    """Rendering and CSRF only: the values are validated by ``schemas.FacilityCreate`` and
+    ``schemas.FacilityUpdate``, the same schemas as ``/v1/facilities``."""
+
+    name = StringField("Name", render_kw={"maxlength": 120, "autocomplete": "off"})
+    type = StringField(
+        "Type",
+        description="Lower-case letters and _, e.g. lab, classroom, gym.",
+        render_kw={"list": "facility-types", "maxlength": 40, "autocomplete": "off"},
+    )
+    building = StringField("Building", render_kw={"maxlength": 80})
+    capacity = StringField("Seats", widget=NumberInput(min=0, max=100_000))
+    amenities = StringField(
+        "Amenities", description="Separate them with commas: projector, fume hood."
+    )
+    status = SelectField("Status", choices=FACILITY_STATUS_CHOICES, validate_choice=False)
+    requires_approval = BooleanField("Bookings wait for an approver to confirm them")
+    description = TextAreaField("Description", render_kw={"rows": 3, "maxlength": 4000})
+    allowed_departments = StringField(
+        "Only these departments may book",
+        description="Separate them with commas. Empty: every department.",
+    )
+    allowed_roles = MultiCheckboxField(
+        "Only these roles may book (none ticked: every role)",
+        choices=[
+            SelectChoice(role, role.capitalize()) for role in ("teacher", "approver", "admin")
+        ],
+        validate_choice=False,
+    )
+    max_slots_per_booking = StringField(
+        "Longest booking, in periods",
+        description="Empty: the school-wide limit on the Settings page.",
+        widget=NumberInput(min=1, max=48),
+    )
+
+
+class FacilityCreateForm(FacilityForm):
+    id = StringField(
+        "Id",
+        description="A short code for links and the API: lower-case letters, digits, - or _, "
+        "e.g. lab-alpha. It cannot change later.",
+        render_kw={"maxlength": 64, "autocomplete": "off"},
+    )
+
+
+class RuleParamsForm(FlaskForm):
+    """Rendering and CSRF only: ``settings.validate_rule_params`` checks the values."""
+
+    max_consecutive_slots = StringField(
+        "Most periods in a row (R-04)",
+        description="1 to 12. A facility may set its own limit.",
+        widget=NumberInput(min=1, max=12),
+    )
+    booking_window_days = StringField(
+        "Days ahead that can be booked (R-05)",
+        description="1 to 365.",
+        widget=NumberInput(min=1, max=365),
+    )
+    weekly_quota_slots = StringField(
+        "Periods one person may hold per week (R-06)",
+        description="1 to 200.",
+        widget=NumberInput(min=1, max=200),
+    )
+
+
+class BlackoutForm(FlaskForm):
+    """Rendering and CSRF only: ``blackouts.create_blackout`` checks the values."""
+
+    start_date = StringField("First day", widget=DateInput())
+    end_date = StringField("Last day", description="Empty: just the first day.", widget=DateInput())
+    reason = StringField(
+        "Reason",
+        description="Teachers see it when they try to book, e.g. Half-term.",
+        render_kw={"maxlength": 200},
+    )
+    facility = SelectField("Closed", validate_choice=False)

@@ -1,0 +1,169 @@
+"""Browser fixtures: Debian's Chromium once per session, a live RoomLoop and its school per test.
+
+Chromium comes from Debian (``/usr/bin/chromium``), never from ``playwright install``. Each
+test gets a fresh browser context, so no cookie or storage outlives it, and a server of its
+own under gunicorn on the test database, started after the test's data is stored.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from conftest import REPO_ROOT, school_day
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives Chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Launch Debian's Chromium once for the whole session; fail, never skip, without it."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"The browser tests drive Debian's Chromium at {CHROMIUM}, which is missing: "
+            "install it with `apt-get install chromium` (not `playwright install`).",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def school(create_account, create_facility, create_reservation, auth_headers):
+    """Store the facilities, Ada Park (who books) and Ben Ito, who holds period 2 of the lab."""
+    day = school_day()
+    lab = create_facility(
+        code="f1",
+        name="STEM Lab Alpha",
+        building="Curie Science Building",
+        amenities=["fume hood", "projector"],
+        description="Gas taps and an eyewash station.",
+    )
+    create_facility(code="lab-beta", name="STEM Lab Beta", building="Curie Science Building")
+    create_facility(
+        code="auditorium",
+        name="Main Auditorium",
+        type="auditorium",
+        building="Main Building",
+        capacity=350,
+        requires_approval=True,
+    )
+    create_facility(code="m101", name="Room 101", type="classroom", building="Main Building")
+    ada = create_account(name="Ada Park", email="ada.park@school.example")
+    ben = create_account(name="Ben Ito", email="ben.ito@school.example")
+    create_reservation(lab, ben, day, start_slot=2, purpose="Year 10 electrolysis")
+    return {"day": day, "lab": lab, "ada": ada, "ben": ben, "ben_headers": auth_headers(ben)}
+
+
+@pytest.fixture
+def server(school, start_server):
+    """Start RoomLoop with dev login on the test database (after the school is stored)."""
+    return start_server(workers=2, threads=4, DEV_LOGIN=1)
+
+
+class PageLog:
+    """What a page asked for and complained about while the test used it."""
+
+    def __init__(self, page):
+        self.requests, self.console_errors = [], []
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on(
+            "console",
+            lambda message: message.type == "error" and self.console_errors.append(message.text),
+        )
+        page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+
+
+@pytest.fixture
+def open_page(browser, server):
+    """Return a function that opens a page in a fresh context (JavaScript on unless told)."""
+    contexts = []
+
+    def open_new(javascript=True):
+        context = browser.new_context(
+            base_url=server, viewport=DESKTOP, java_script_enabled=javascript
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.log = PageLog(page)
+        return page
+
+    yield open_new
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page):
+    """Open a page with JavaScript on, in a fresh browser context."""
+    return open_page()
+
+
+# --- Helpers shared by the browser tests ---------------------------------------------------
+
+
+def slot_label(period):
+    """The bell schedule's label of a default period: period 3 is 11:00–11:50."""
+    return f"{8 + period:02d}:00–{8 + period:02d}:50"
+
+
+def cell_label(facility, period):
+    return f"{facility}, period {period}, {slot_label(period)}"
+
+
+def free_cell(page, facility, period):
+    """The link of a free cell, found by its accessible name as a screen reader reads it."""
+    return page.get_by_role("link", name=f"{cell_label(facility, period)}, free. Book it")
+
+
+def grid_path(day):
+    return f"/?date={day.isoformat()}"
+
+
+def sign_in(page, name, path="/"):
+    """Open ``path`` signed out, pick ``name`` on the dev sign-in page, land back on ``path``."""
+    page.goto(path)
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.get_by_role("button", name=re.compile(name)).click()
+    expect(page.get_by_text(f"{name} (teacher)")).to_be_visible()
+
+
+def shoot(page, name):
+    """Save full-page screenshots of what the page shows, at desktop and at phone width."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    viewport = page.viewport_size
+    for size, label in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        page.set_viewport_size(size)
+        # caret="initial": hiding the caret leaves style="" on inputs, which htmx's next
+        # swap then re-applies, and the page's CSP (no inline styles) logs as an error.
+        path = SCREENSHOTS / f"{name}-{label}.png"
+        page.screenshot(path=path, full_page=True, caret="initial")
+    page.set_viewport_size(viewport)
+
+
+def assert_same_origin_and_quiet(page, base_url):
+    """Every request went to RoomLoop itself, and the console logged no error."""
+    elsewhere = [url for url in page.log.requests if not url.startswith(base_url + "/")]
+    assert elsewhere == []
+    assert page.log.console_errors == [], page.log.console_errors
