@@ -118,7 +118,7 @@ def test_a_slot_taken_meanwhile_is_refused_with_suggestions(page, server, school
     )
     expect(refusal).to_contain_text(f"Period 4 ({slot_label(4)}): booked by Ben Ito")
     suggestions = refusal.get_by_role("list").last.get_by_role("link")
-    expect(suggestions.first).to_have_text(f"STEM Lab Alpha, {day.isoformat()} · {slot_label(3)}")
+    expect(suggestions.first).to_have_text(f"STEM Lab Alpha, {day:%a %-d %b} · {slot_label(3)}")
     expect(suggestions.filter(has_text="STEM Lab Beta")).to_have_count(1)
     shoot(page, "booking-refusal")
 
