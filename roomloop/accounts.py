@@ -1,16 +1,38 @@
-"""Account provisioning."""
+"""Account provisioning: create, change and disable accounts, each change with its event;
+the CSV export.
 
+The CSV import lives in ``account_import.py`` and shares the rules here: what counts as a
+change, which events it emits, that an admin cannot lock themselves out, and how cells that
+a spreadsheet would run as formulas are written.
+"""
+
+import csv
+import io
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
-from .errors import ValidationError
+from .errors import NotFound, ValidationError
 from .extensions import db
-from .models import Account
+from .models import Account, ApiToken, iso_utc, utcnow
 from .resources import account_resource
+from .schemas import ACCOUNT_ID
 from .webhooks import record_event
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The fields an admin manages; the email is the account's key and does not change.
+MANAGED_FIELDS = ("name", "department", "role", "status")
+# SQLite caps the parameters of one statement; token revocation goes in batches this size.
+REVOKE_BATCH = 500
+REQUIRED_COLUMNS = ("email", "name", "department", "role")
+EXPORT_COLUMNS = (*REQUIRED_COLUMNS, "id", "status", "created_at")
+EXPORT_BATCH = 1_000
+# A spreadsheet runs a cell starting with = + - @ tab or CR as a formula (OWASP "CSV
+# injection"). The export puts an apostrophe before such a cell, and before one that is
+# apostrophes and then such a character, so that the import, which strips exactly one
+# apostrophe from both kinds, gives back the original text.
+FORMULA = re.compile(r"'*[=+\-@\t\r]")
 
 
 def normalise_email(email):
@@ -39,3 +61,171 @@ def upsert_admin(email, name):
     record_event("account.created" if created else "account.updated", account_resource(account))
     db.session.commit()
     return account, created
+
+
+def get_account(public_id):
+    # A string that cannot be an account id is not looked up (PostgreSQL refuses NUL).
+    account = re.fullmatch(ACCOUNT_ID, public_id) and db.session.scalar(
+        select(Account).where(Account.public_id == public_id)
+    )
+    if not account:
+        raise NotFound("account", public_id)
+    return account
+
+
+def find_accounts(department=None, role=None, status=None, q=None):
+    """A query for the accounts matching the filters; ``q`` is part of the name or email."""
+    query = select(Account)
+    if department is not None:
+        query = query.where(Account.department == department)
+    if role is not None:
+        query = query.where(Account.role == role)
+    if status is not None:
+        query = query.where(Account.status == status)
+    if q:
+        query = query.where(
+            Account.name.icontains(q, autoescape=True)
+            | Account.email.icontains(q.lower(), autoescape=True)
+        )
+    return query
+
+
+def create_account(actor, data):
+    """Provision an active account from a validated ``AccountCreate``; its email must be new."""
+    actor.require("accounts:manage")
+    email = normalise_email(data.email)
+    taken = {"email": f"An account with the email {email} already exists."}
+    if db.session.scalar(select(Account.id).where(Account.email == email)) is not None:
+        raise ValidationError(taken)
+    account = Account(
+        email=email, name=data.name, department=data.department, role=data.role, status="active"
+    )
+    db.session.add(account)
+    try:
+        db.session.flush()
+    except IntegrityError:  # created by someone else since the check above
+        db.session.rollback()
+        raise ValidationError(taken) from None
+    record_event("account.created", account_resource(account))
+    db.session.commit()
+    return account
+
+
+def update_account(actor, account, data):
+    """Apply the fields a validated ``AccountUpdate`` carries; unchanged fields write nothing.
+
+    Disabling revokes every API key and session of the account, in the same transaction.
+    """
+    actor.require("accounts:manage")
+    sent = data.model_dump(include=data.model_fields_set)
+    nulls = [name for name, value in sent.items() if value is None]
+    if nulls:
+        raise ValidationError({name: "Cannot be null." for name in nulls})
+    changes = changed_fields(account, sent)
+    refused = lockout_errors(actor, account.id, changes)
+    if refused:
+        raise ValidationError(refused)
+    if not changes:
+        return account
+    for name, value in changes.items():
+        setattr(account, name, value)
+    if changes.get("status") == "disabled":
+        revoke_tokens([account.id])
+    db.session.flush()
+    for event_type in change_events(changes):
+        record_event(event_type, account_resource(account))
+    db.session.commit()
+    return account
+
+
+def changed_fields(current, wanted):
+    """The managed fields of ``wanted`` whose values differ from ``current``'s."""
+    return {
+        name: value
+        for name, value in wanted.items()
+        if name in MANAGED_FIELDS and getattr(current, name) != value
+    }
+
+
+def change_events(changes):
+    """The events a change emits: ``account.disabled`` when it disables the account, and
+    ``account.updated`` for anything else (re-enabling included)."""
+    events = []
+    if set(changes) - {"status"} or changes.get("status") == "active":
+        events.append("account.updated")
+    if changes.get("status") == "disabled":
+        events.append("account.disabled")
+    return events
+
+
+def lockout_errors(actor, account_id, changes):
+    """Refuse an admin disabling or demoting themselves, so a school is never left without one."""
+    if account_id != actor.account.id:
+        return {}
+    errors = {}
+    if changes.get("status") == "disabled":
+        errors["status"] = "You cannot disable your own account; ask another admin to do it."
+    if "role" in changes:
+        errors["role"] = "You cannot change your own role; ask another admin to do it."
+    return errors
+
+
+def revoke_tokens(account_ids):
+    """Revoke every live API key and session of these accounts (they stay revoked if the
+    account is enabled again: its owner asks for new keys)."""
+    now = utcnow()
+    for start in range(0, len(account_ids), REVOKE_BATCH):
+        batch = account_ids[start : start + REVOKE_BATCH]
+        db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.account_id.in_(batch), ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+
+def export_accounts_csv():
+    """Yield every account as CSV lines, by email, reading the database a batch at a time.
+
+    The first line starts with a byte order mark, so that Excel reads the file as UTF-8.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out)
+
+    def line(cells):
+        writer.writerow(cells)
+        text = out.getvalue()
+        out.seek(0)
+        out.truncate()
+        return text
+
+    yield "\ufeff" + line(EXPORT_COLUMNS)
+    query = select(
+        Account.email,
+        Account.name,
+        Account.department,
+        Account.role,
+        Account.public_id,
+        Account.status,
+        Account.created_at,
+    ).order_by(Account.email)
+    for row in db.session.execute(query.execution_options(yield_per=EXPORT_BATCH)):
+        email, name, department, role, public_id, status, created_at = row
+        yield line(
+            [
+                *(neutralise(cell) for cell in (email, name, department)),
+                role,
+                public_id,
+                status,
+                iso_utc(created_at),
+            ]
+        )
+
+
+def neutralise(cell):
+    """The cell as written to a CSV file: with an apostrophe first if it would run."""
+    return "'" + cell if FORMULA.match(cell) else cell
+
+
+def unneutralise(cell):
+    """The cell as read from a CSV file: ``neutralise`` undone."""
+    return cell[1:] if cell.startswith("'") and FORMULA.match(cell, 1) else cell

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from .errors import ValidationError
-from .models import FACILITY_STATUSES, RESERVATION_STATUSES, ROLES
+from .models import ACCOUNT_STATUSES, FACILITY_STATUSES, RESERVATION_STATUSES, ROLES
 
 Day = date  # for fields named ``date``, which hide the type inside their class
 
@@ -198,6 +198,39 @@ def _message(error):
     if error["type"] == "extra_forbidden":
         return "Unknown field."
     if error["type"] == "string_pattern_mismatch":
-        return "Use lower-case letters, digits, '-' or '_'."
+        if error["ctx"]["pattern"] == FACILITY_CODE:
+            return "Use lower-case letters, digits, '-' or '_'."
+        return "Use lower-case letters and '_'."
     # "Value error, end_slot must not ..." -> "end_slot must not ..."
     return re.sub(r"^Value error, ", "", message)
+
+
+ACCOUNT_ID = r"^usr_[0-9a-f]{1,30}$"
+
+
+class AccountCreate(Schema):
+    # The address's syntax is checked, and lower-cased, by ``accounts.normalise_email``.
+    email: Annotated[str, Field(min_length=1, max_length=254)]
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    department: Annotated[str, Field(max_length=80)] = ""
+    role: Literal[ROLES] = "teacher"
+
+
+class AccountUpdate(Schema):
+    """PATCH: only the fields sent change. The email is the account's key and stays."""
+
+    name: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+    department: Annotated[str, Field(max_length=80)] | None = None
+    role: Literal[ROLES] | None = None
+    status: Literal[ACCOUNT_STATUSES] | None = None
+
+
+class AccountListQuery(Page):
+    department: Annotated[str, Field(max_length=80)] | None = None
+    role: Literal[ROLES] | None = None
+    status: Literal[ACCOUNT_STATUSES] | None = None
+    q: Annotated[str, Field(max_length=100)] | None = None  # part of the name or email
+
+
+class AccountImportQuery(Query):
+    dry_run: bool = False

@@ -1,0 +1,377 @@
+"""CSV import of accounts: every row is read and checked before any is written, then all
+are written in one transaction, or none. The export, in ``accounts.py``, writes the same
+columns, so a downloaded file uploads back with nothing changed.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from typing import NamedTuple
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .accounts import (
+    EMAIL,
+    MANAGED_FIELDS,
+    REQUIRED_COLUMNS,
+    change_events,
+    changed_fields,
+    lockout_errors,
+    revoke_tokens,
+    unneutralise,
+)
+from .errors import ValidationError
+from .extensions import db
+from .models import ACCOUNT_STATUSES, ROLES, Account, Event, new_public_id, utcnow
+from .resources import account_resource
+from .schemas import CONTROL_CHARACTERS
+
+MAX_ROWS = 50_000
+# A file of nonsense could have 200,000 errors; the first ones are enough to see what is wrong.
+MAX_ERRORS_LISTED = 1_000
+EVENT_BATCH = 1_000
+
+
+class ImportRejected(ValidationError):
+    """The file was refused and nothing was written; ``rows`` lists the bad rows by line."""
+
+    def __init__(self, fields, rows=(), message="The file was refused; nothing was imported."):
+        super().__init__(fields, message)
+        self.rows = list(rows)
+
+
+class AccountRow(NamedTuple):
+    line: int  # as a spreadsheet numbers it: the header is line 1
+    email: str
+    values: dict  # name, department, role, and status when the file gives one
+
+
+class AccountSnapshot(NamedTuple):
+    """An account's public fields, enough for ``account_resource`` without an ORM object."""
+
+    public_id: str
+    email: str
+    name: str
+    department: str
+    role: str
+    status: str
+    created_at: object
+
+
+@dataclass(frozen=True, slots=True)
+class RowOutcome:
+    line: int
+    email: str
+    action: str  # "create", "update" or "unchanged"
+    changes: tuple = ()  # the fields an update changes
+
+
+@dataclass
+class ImportResult:
+    dry_run: bool
+    rows: list = field(default_factory=list)  # a RowOutcome per account row, in file order
+    creates: list = field(default_factory=list, repr=False)
+    updates: list = field(default_factory=list, repr=False)  # (current row, changes)
+
+    @property
+    def created(self):
+        return len(self.creates)
+
+    @property
+    def updated(self):
+        return len(self.updates)
+
+    @property
+    def unchanged(self):
+        return len(self.rows) - self.created - self.updated
+
+    def summary(self):
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "dry_run": self.dry_run,
+        }
+
+
+def import_accounts(actor, raw_bytes, dry_run=False):
+    """Create or update (by email) the accounts of a CSV file, all of them or none.
+
+    Every row is checked first; any bad row raises ``ImportRejected`` listing every bad row.
+    Unchanged rows are not written and emit no event. ``dry_run`` reports without writing.
+    """
+    actor.require("accounts:manage")
+    rows, errors = read_accounts_csv(raw_bytes)
+    existing = _existing_accounts()
+    result = _plan(actor, rows, existing, errors, dry_run)
+    if errors:
+        errors.sort(key=lambda error: error["line"])
+        raise _rejected(errors)
+    if not dry_run and (result.creates or result.updates):
+        _write(result, existing)
+    return result
+
+
+def read_accounts_csv(raw_bytes):
+    """Parse and check a file; return its account rows and the errors of its bad rows.
+
+    A file that cannot be read as a whole (not UTF-8, empty, no header, too long) raises
+    ``ImportRejected`` at once.
+    """
+    text = _decode(raw_bytes)
+    header_line = text.split("\n", 1)[0]
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, errors, seen = [], [], {}
+    try:
+        header = next(reader)
+        columns = _columns(header)
+        for line, cells in _records(reader):
+            row, row_errors = _read_row(line, cells, columns, len(header))
+            row_errors = row_errors or _duplicate(row, seen)
+            errors += row_errors
+            if not row_errors:
+                rows.append(row)
+    except csv.Error as exc:
+        raise _refused(f"Line {reader.line_num} cannot be read as CSV: {exc}.") from None
+    if not rows and not errors:
+        raise _refused("The file has a header but no accounts under it.")
+    return rows, errors
+
+
+def _records(reader):
+    """Each non-blank row with its line number, up to ``MAX_ROWS`` of them."""
+    count = 0
+    for line, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue  # blank rows, as spreadsheets leave them
+        count += 1
+        if count > MAX_ROWS:
+            raise _refused(f"The file has more than {MAX_ROWS:,} accounts; split it.")
+        yield line, cells
+
+
+def _decode(raw_bytes):
+    try:
+        text = raw_bytes.decode("utf-8-sig")  # the BOM Excel writes is dropped
+    except UnicodeDecodeError as exc:
+        line = raw_bytes.count(b"\n", 0, exc.start) + 1
+        raise _refused(
+            f"The file is not UTF-8 text (line {line} has bytes that are not). "
+            "In Excel, save it as 'CSV UTF-8 (Comma delimited)'."
+        ) from None
+    if not text.strip():
+        raise _refused("The file is empty.")
+    return text
+
+
+def _columns(header):
+    """Map each column the import reads to its index; the names are matched loosely."""
+    names = [name.strip().lower() for name in header]
+    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    if missing:
+        raise _refused(
+            f"The header lacks the column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}; its first line must be: {','.join(REQUIRED_COLUMNS)}."
+        )
+    used = [name for name in (*REQUIRED_COLUMNS, "status") if name in names]
+    repeated = [name for name in used if names.count(name) > 1]
+    if repeated:
+        raise _refused(f"The header has the column {repeated[0]} more than once.")
+    return {name: names.index(name) for name in used}
+
+
+def _read_row(line, cells, columns, width):
+    """The row's account, or ``None`` and an error for each bad field."""
+    if any(cell.strip() for cell in cells[width:]):  # a value with an unquoted delimiter
+        message = f"This row has {len(cells)} cells but the header has {width}; put values "
+        return None, [_error(line, None, message + "that contain the delimiter in quotes.")]
+    values = {
+        name: unneutralise(cells[index].strip()) if index < len(cells) else ""
+        for name, index in columns.items()
+    }
+    errors = []
+    for name, value in values.items():
+        message = _check(name, value)
+        if message:
+            errors.append(_error(line, name, message))
+    if errors:
+        return None, errors
+    email = values.pop("email").lower()
+    status = values.pop("status", "").lower()
+    values["role"] = values["role"].lower()
+    if status:  # a blank status keeps the account's own (active for a new one)
+        values["status"] = status
+    return AccountRow(line, email, values), []
+
+
+def _check(name, value):
+    """What is wrong with one cell, or ``None``."""
+    if CONTROL_CHARACTERS.search(value):
+        return "Must not contain control characters."
+    if name == "email":
+        if not value:
+            return "An email address is required."
+        if len(value) > 254 or not EMAIL.match(value):
+            return f"{value!r} is not an email address."
+    elif name == "name":
+        if not value:
+            return "A name is required."
+        if len(value) > 120:
+            return "At most 120 characters."
+    elif name == "department" and len(value) > 80:
+        return "At most 80 characters."
+    elif name == "role" and value.lower() not in ROLES:
+        known = ", ".join(ROLES)
+        return f"Unknown role {value!r}; use {known}." if value else f"A role is required: {known}."
+    elif name == "status" and value and value.lower() not in ACCOUNT_STATUSES:
+        return f"Unknown status {value!r}; use {', '.join(ACCOUNT_STATUSES)}, or leave it blank."
+    return None
+
+
+def _duplicate(row, seen):
+    first = seen.setdefault(row.email, row.line)
+    if first == row.line:
+        return []
+    return [_error(row.line, "email", f"{row.email} is also on line {first}.")]
+
+
+def _existing_accounts():
+    """Every account's managed fields by email, in one query (no query per row)."""
+    fields = ("id", *AccountSnapshot._fields)
+    rows = db.session.execute(select(*(getattr(Account, name) for name in fields))).all()
+    return {row.email.lower(): row for row in rows}
+
+
+def _plan(actor, rows, existing, errors, dry_run):
+    """Decide each row's outcome; add an error for a row that would lock its admin out."""
+    result = ImportResult(dry_run)
+    for row in rows:
+        current = existing.get(row.email)
+        if current is None:
+            result.creates.append(row)
+            result.rows.append(RowOutcome(row.line, row.email, "create"))
+            continue
+        changes = changed_fields(current, row.values)
+        for name, message in lockout_errors(actor, current.id, changes).items():
+            errors.append(_error(row.line, name, message))
+        if changes:
+            result.updates.append((current, changes))
+        result.rows.append(
+            RowOutcome(row.line, row.email, "update" if changes else "unchanged", tuple(changes))
+        )
+    return result
+
+
+def _write(result, existing):
+    """Insert, update, revoke and record the events in one transaction; bulk statements only."""
+    now = utcnow()
+    try:
+        created = _insert(result.creates, existing, now)
+        _update(result.updates, now)
+        _record_events(created, result.updates)
+        db.session.commit()
+    except IntegrityError:  # another request created one of these emails meanwhile
+        db.session.rollback()
+        raise _refused(
+            "Some of these accounts were created by someone else during the import; "
+            "nothing was imported. Upload the file again."
+        ) from None
+
+
+def _insert(rows, existing, now):
+    taken = {current.public_id for current in existing.values()}
+    created = [
+        {
+            "public_id": _fresh_id("usr_", taken),
+            "email": row.email,
+            "status": "active",
+            **row.values,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for row in rows
+    ]
+    if created:
+        db.session.execute(insert(Account), created)
+    return created
+
+
+def _update(updates, now):
+    if updates:
+        db.session.execute(
+            update(Account),
+            [
+                {"id": current.id, **_managed(current), **changes, "updated_at": now}
+                for current, changes in updates
+            ],
+        )
+    revoke_tokens(
+        [current.id for current, changes in updates if changes.get("status") == "disabled"]
+    )
+
+
+def _record_events(created, updates):
+    """Write the events ``record_event`` would, as bulk inserts into the same outbox.
+
+    The ORM inserts events one statement each on SQLite (it must read back every id), which
+    made events most of an import's time; these rows need nothing read back. They are built
+    a batch at a time, so that memory stays flat however many there are.
+    """
+    events = chain(
+        (("account.created", _snapshot(values)) for values in created),
+        (
+            (event_type, _snapshot({**current._asdict(), **changes}))
+            for current, changes in updates
+            for event_type in change_events(changes)
+        ),
+    )
+    now, taken = utcnow(), set()
+    while batch := list(islice(events, EVENT_BATCH)):
+        rows = [
+            {
+                "public_id": _fresh_id("evt_", taken),
+                "type": event_type,
+                "data": account_resource(snapshot),
+                "created_at": now,
+            }
+            for event_type, snapshot in batch
+        ]
+        db.session.execute(insert(Event), rows)
+
+
+def _managed(current):
+    return {name: getattr(current, name) for name in MANAGED_FIELDS}
+
+
+def _snapshot(values):
+    return AccountSnapshot(**{name: values[name] for name in AccountSnapshot._fields})
+
+
+def _fresh_id(prefix, taken):
+    # Ten random hex digits rarely collide, but 50,000 at once might: draw again if so.
+    while (public_id := new_public_id(prefix)) in taken:
+        pass
+    taken.add(public_id)
+    return public_id
+
+
+def _error(line, name, message):
+    return {"line": line, "field": name, "message": message}
+
+
+def _refused(message):
+    return ImportRejected({"file": message}, message=message)
+
+
+def _rejected(errors):
+    bad_rows = len({error["line"] for error in errors})
+    message = (
+        f"{bad_rows} row{'s have' if bad_rows > 1 else ' has'} errors; nothing was imported. "
+        "Fix them and upload the file again."
+    )
+    if len(errors) > MAX_ERRORS_LISTED:
+        message += f" The first {MAX_ERRORS_LISTED:,} of {len(errors):,} errors are listed."
+    return ImportRejected({"file": message}, errors[:MAX_ERRORS_LISTED], message)
