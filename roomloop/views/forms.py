@@ -148,3 +148,46 @@ class BlackoutForm(FlaskForm):
         render_kw={"maxlength": 200},
     )
     facility = SelectField("Closed", validate_choice=False)
+
+
+ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in ("teacher", "approver", "admin")]
+ACCOUNT_STATUS_CHOICES = [SelectChoice("active", "Active"), SelectChoice("disabled", "Disabled")]
+
+
+class AccountForm(FlaskForm):
+    """Rendering and CSRF only: the values are validated by ``schemas.AccountUpdate``, the
+    same schema as ``PATCH /v1/accounts/:id``."""
+
+    name = StringField("Name", render_kw={"maxlength": 120, "autocomplete": "off"})
+    department = StringField(
+        "Department", description="Empty: no department.", render_kw={"maxlength": 80}
+    )
+    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
+    status = SelectField(
+        "Status",
+        choices=ACCOUNT_STATUS_CHOICES,
+        description="A disabled account cannot sign in; its API keys and sessions are revoked.",
+        validate_choice=False,
+    )
+
+
+class AccountCreateForm(FlaskForm):
+    """Rendering and CSRF only: validated by ``schemas.AccountCreate`` (``POST /v1/accounts``)."""
+
+    email = StringField(
+        "Email", render_kw={"maxlength": 254, "autocomplete": "off", "type": "email"}
+    )
+    name = StringField("Name", render_kw={"maxlength": 120, "autocomplete": "off"})
+    department = StringField("Department", render_kw={"maxlength": 80})
+    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
+
+
+class AccountImportForm(FlaskForm):
+    """The CSV upload; ``file`` is read from ``request.files`` by the view."""
+
+
+class AccountImportConfirmForm(FlaskForm):
+    """The previewed file, carried to the confirm step (see ``admin_accounts.carry``)."""
+
+    content = HiddenField()
+    filename = HiddenField()
