@@ -113,6 +113,22 @@ def stored():
     )
 
 
+def accounts_table():
+    """Every account as (email, name, department, role, status), read from the database."""
+    db.session.rollback()  # read what the requests committed
+    return db.session.execute(
+        select(
+            Account.email, Account.name, Account.department, Account.role, Account.status
+        ).order_by(Account.email)
+    ).all()
+
+
+def account_events():
+    """The outbox as (type, email) pairs, oldest first."""
+    db.session.rollback()
+    return [(e.type, e.data["email"]) for e in db.session.scalars(select(Event).order_by(Event.id))]
+
+
 @pytest.fixture
 def freeze(time_machine):
     """Return a function that stops the clock at a UTC date and time for the rest of the test."""

@@ -14,7 +14,10 @@ from sqlalchemy import select
 
 from roomloop.auth.tokens import create_api_key
 from roomloop.extensions import db
-from roomloop.models import Account, ApiToken, Event
+from roomloop.models import ApiToken, Event
+
+from conftest import account_events as events
+from conftest import accounts_table
 
 HEADER = "email,name,department,role\n"
 GOOD = (
@@ -47,22 +50,6 @@ def refusal(response):
     assert error["code"] == "validation_error"
     assert error["message"]
     return error
-
-
-def accounts_table():
-    """Every account as (email, name, department, role, status), read from the database."""
-    db.session.rollback()  # read what the requests committed
-    return db.session.execute(
-        select(
-            Account.email, Account.name, Account.department, Account.role, Account.status
-        ).order_by(Account.email)
-    ).all()
-
-
-def events():
-    """The outbox as (type, email) pairs, oldest first."""
-    db.session.rollback()
-    return [(e.type, e.data["email"]) for e in db.session.scalars(select(Event).order_by(Event.id))]
 
 
 @pytest.fixture

@@ -11,7 +11,10 @@ from sqlalchemy import func, select
 
 from roomloop.auth.tokens import create_api_key, create_session_token
 from roomloop.extensions import db
-from roomloop.models import Account, ApiToken, Event
+from roomloop.models import ApiToken, Event
+
+from conftest import account_events as events
+from conftest import accounts_table
 
 NEW_ACCOUNT_CSV = b"email,name,department,role\nnew@school.example,New,Arts,teacher\n"
 ACCOUNT_FIELDS = {"id", "email", "name", "department", "role", "status", "created_at"}
@@ -30,22 +33,6 @@ def assert_error(response, status, code):
 
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
-
-
-def accounts_table():
-    """Every account as (email, name, department, role, status), read from the database."""
-    db.session.rollback()  # read what the requests committed
-    return db.session.execute(
-        select(
-            Account.email, Account.name, Account.department, Account.role, Account.status
-        ).order_by(Account.email)
-    ).all()
-
-
-def events():
-    """The outbox as (type, email) pairs, oldest first."""
-    db.session.rollback()
-    return [(e.type, e.data["email"]) for e in db.session.scalars(select(Event).order_by(Event.id))]
 
 
 @pytest.fixture
