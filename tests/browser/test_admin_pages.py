@@ -110,7 +110,15 @@ def test_admin_changes_a_rule_parameter_and_the_grid_obeys_it(staff, page, serve
     day = school["day"]
     sign_in_as(page, "Dee Okafor", "admin", "/admin/settings")
     expect(nav(page)).to_have_text(
-        ["Book a room", "My reservations", "Approvals", "Facilities", "Settings", "API keys"]
+        [
+            "Book a room",
+            "My reservations",
+            "Approvals",
+            "Facilities",
+            "Accounts",
+            "Settings",
+            "API keys",
+        ]
     )
     shoot(page, "admin-settings")
     limit = page.get_by_label("Most periods in a row (R-04)")
