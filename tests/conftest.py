@@ -113,6 +113,20 @@ def stored():
     )
 
 
+def assert_error(response, status, code):
+    """Check the JSON error envelope every ``/v1`` error shares; return its ``error`` object."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert error["code"] == code
+    assert isinstance(error["message"], str) and error["message"]
+    assert error["request_id"]
+    assert error["request_id"] == response.headers["X-Request-ID"]
+    return error
+
+
 def accounts_table():
     """Every account as (email, name, department, role, status), read from the database."""
     db.session.rollback()  # read what the requests committed

@@ -14,21 +14,10 @@ from roomloop.extensions import db
 from roomloop.models import ApiToken, Event
 
 from conftest import account_events as events
-from conftest import accounts_table
+from conftest import accounts_table, assert_error
 
 NEW_ACCOUNT_CSV = b"email,name,department,role\nnew@school.example,New,Arts,teacher\n"
 ACCOUNT_FIELDS = {"id", "email", "name", "department", "role", "status", "created_at"}
-
-
-def assert_error(response, status, code):
-    """Check the JSON error envelope; return its ``error`` object."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    error = response.get_json()["error"]
-    assert error["code"] == code
-    assert error["message"]
-    assert error["request_id"] == response.headers["X-Request-ID"]
-    return error
 
 
 def bearer(token):

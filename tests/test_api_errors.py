@@ -17,7 +17,7 @@ from roomloop.auth.tokens import create_api_key
 from roomloop.extensions import db
 from roomloop.models import Event, HeldSlot, Reservation, utcnow
 
-from conftest import school_day
+from conftest import assert_error, school_day
 
 MISSING = object()
 
@@ -35,20 +35,6 @@ ENDPOINTS = [
     ("PATCH", "/v1/reservations/res_x"),
     ("DELETE", "/v1/reservations/res_x"),
 ]
-
-
-def assert_error(response, status, code):
-    """Check the JSON error envelope every ``/v1`` error shares; return its ``error`` object."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
-    assert error["request_id"]
-    assert error["request_id"] == response.headers["X-Request-ID"]
-    return error
 
 
 def assert_not_server_error(response):

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import school_day
+from conftest import assert_error, school_day
 
 FACILITY_FIELDS = {
     "id",
@@ -24,17 +24,6 @@ FACILITY_FIELDS = {
     "restrictions",
 }
 RESTRICTION_FIELDS = {"departments", "roles", "max_slots_per_booking"}
-
-
-def assert_error(response, status, code):
-    """Check the JSON error envelope; return its ``error`` object."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    error = response.get_json()["error"]
-    assert error["code"] == code
-    assert error["message"]
-    assert error["request_id"] == response.headers["X-Request-ID"]
-    return error
 
 
 def assert_field_error(response, field):
