@@ -20,13 +20,13 @@ from .accounts import (
     changed_fields,
     lockout_errors,
     revoke_tokens,
-    unneutralise,
 )
 from .errors import ValidationError
 from .extensions import db
 from .models import ACCOUNT_STATUSES, ROLES, Account, Event, new_public_id, utcnow
 from .resources import account_resource
 from .schemas import CONTROL_CHARACTERS
+from .spreadsheets import unneutralise
 
 MAX_ROWS = 50_000
 # A file of nonsense could have 200,000 errors; the first ones are enough to see what is wrong.

@@ -2,8 +2,8 @@
 the CSV export.
 
 The CSV import lives in ``account_import.py`` and shares the rules here: what counts as a
-change, which events it emits, that an admin cannot lock themselves out, and how cells that
-a spreadsheet would run as formulas are written.
+change, which events it emits and that an admin cannot lock themselves out. Cells that a
+spreadsheet would run as formulas are kept text by ``spreadsheets.py``.
 """
 
 import csv
@@ -18,6 +18,7 @@ from .extensions import db
 from .models import Account, ApiToken, iso_utc, utcnow
 from .resources import account_resource
 from .schemas import ACCOUNT_ID
+from .spreadsheets import neutralise
 from .webhooks import record_event
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -28,11 +29,6 @@ REVOKE_BATCH = 500
 REQUIRED_COLUMNS = ("email", "name", "department", "role")
 EXPORT_COLUMNS = (*REQUIRED_COLUMNS, "id", "status", "created_at")
 EXPORT_BATCH = 1_000
-# A spreadsheet runs a cell starting with = + - @ tab or CR as a formula (OWASP "CSV
-# injection"). The export puts an apostrophe before such a cell, and before one that is
-# apostrophes and then such a character, so that the import, which strips exactly one
-# apostrophe from both kinds, gives back the original text.
-FORMULA = re.compile(r"'*[=+\-@\t\r]")
 
 
 def normalise_email(email):
@@ -219,13 +215,3 @@ def export_accounts_csv():
                 iso_utc(created_at),
             ]
         )
-
-
-def neutralise(cell):
-    """The cell as written to a CSV file: with an apostrophe first if it would run."""
-    return "'" + cell if FORMULA.match(cell) else cell
-
-
-def unneutralise(cell):
-    """The cell as read from a CSV file: ``neutralise`` undone."""
-    return cell[1:] if cell.startswith("'") and FORMULA.match(cell, 1) else cell
