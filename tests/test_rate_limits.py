@@ -64,6 +64,7 @@ def test_quota_counts_down_in_headers_then_429(limited, two_keys):
         # RateLimit-Reset is the Unix time at which the window ends: within the next minute.
         reset = int(response.headers["RateLimit-Reset"])
         assert started - 1 <= reset <= time.time() + 61
+        assert "Retry-After" not in response.headers  # only a refusal says when to retry
     assert remaining == [4, 3, 2, 1, 0]
 
     refused = limited.get("/v1/facilities", headers=bearer(key))

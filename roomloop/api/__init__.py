@@ -30,7 +30,7 @@ def authenticate():
 
 
 # Importing the resource modules registers their routes on ``bp``.
-from . import accounts, auth, facilities, reservations  # noqa: E402, F401
+from . import accounts, auth, facilities, reports, reservations  # noqa: E402, F401
 
 # Per token: every /v1 endpoint but the sign-in exchange, which is limited per address.
 limiter.shared_limit(
@@ -44,5 +44,8 @@ csrf.exempt(bp)  # bearer tokens only; the API never reads the session cookie
 def init_app(app):
     errors.register_app_handlers(app)
     app.before_request(authenticate)
-    app.after_request(keep_retry_after_for_refusals)
+    # Flask runs after-request functions last-registered first; Flask-Limiter adds its
+    # headers in one registered earlier, so this one goes to the front of the list to run
+    # after it.
+    app.after_request_funcs.setdefault(None, []).insert(0, keep_retry_after_for_refusals)
     app.register_blueprint(bp)
