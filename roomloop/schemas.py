@@ -197,6 +197,8 @@ def _message(error):
     message = error["msg"]
     if error["type"] == "extra_forbidden":
         return "Unknown field."
+    if error["type"].startswith("date_"):
+        return "Use a real date in the form YYYY-MM-DD."
     if error["type"] == "string_pattern_mismatch":
         if error["ctx"]["pattern"] == FACILITY_CODE:
             return "Use lower-case letters, digits, '-' or '_'."
@@ -234,3 +236,26 @@ class AccountListQuery(Page):
 
 class AccountImportQuery(Query):
     dry_run: bool = False
+
+
+class ReportQuery(Query):
+    """A report's or an export's range and filters; empty form fields mean "any"."""
+
+    from_: date = Field(alias="from")
+    to: date
+    facility_id: Annotated[str, Field(max_length=64)] | None = None
+    user_id: Annotated[str, Field(max_length=32)] | None = None
+    department: Annotated[str, Field(max_length=80)] | None = None
+
+    @field_validator("facility_id", "user_id", "department", mode="before")
+    @classmethod
+    def empty_is_any(cls, value):
+        return None if value == "" else value
+
+    @field_validator("to")
+    @classmethod
+    def range_in_order(cls, to, info):
+        start = info.data.get("from_")
+        if start is not None and to < start:
+            raise ValueError("'to' must not be before 'from'")
+        return to

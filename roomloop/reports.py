@@ -1,0 +1,292 @@
+"""Usage reports: how much of the bookable time was booked, per facility, department,
+weekday and slot.
+
+Everything is counted by the database (GROUP BY over the range), never by loading
+reservations; only the calendar of bookable days is worked out here, day by day.
+
+Definitions, in the README too:
+- ``reservations``: pending or confirmed reservations in the range; ``cancellations``: the
+  cancelled ones; ``slots_booked``: the slots the pending and confirmed ones hold.
+- ``bookable_slots``: for each facility that is not closed, each weekday of the range that
+  is not a school-wide or facility blackout, every slot of the bell schedule.
+- ``utilization``: booked slots that fall on bookable slots, divided by the bookable slots
+  (so at most 1); ``null`` when nothing was bookable.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import case, exists, extract, func, or_, select
+
+from .errors import ValidationError
+from .extensions import db
+from .models import Account, BlackoutDate, Facility, HeldSlot, Reservation
+from .schedule import get_schedule
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SCHOOL_WEEKDAYS = range(1, 6)  # ISO weekdays Monday to Friday
+MAX_REPORT_DAYS = 731  # two school years side by side
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """What a report or an export covers: a date range, and optionally one facility, one
+    account or one department."""
+
+    start: date
+    end: date
+    facility: Facility | None = None
+    account: Account | None = None
+    department: str | None = None
+
+    def filter(self, stmt, date_column, facility_column, account_column):
+        """``stmt`` narrowed to this scope, given the columns that carry each dimension."""
+        stmt = stmt.where(date_column.between(self.start, self.end))
+        if self.facility is not None:
+            stmt = stmt.where(facility_column == self.facility.id)
+        if self.account is not None:
+            stmt = stmt.where(account_column == self.account.id)
+        if self.department is not None:
+            in_department = select(Account.id).where(Account.department == self.department)
+            stmt = stmt.where(account_column.in_(in_department))
+        return stmt
+
+    def describe(self):
+        return {
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "facility_id": self.facility.code if self.facility else None,
+            "user_id": self.account.public_id if self.account else None,
+            "department": self.department,
+        }
+
+
+def report_scope(query):
+    """The scope a validated ``ReportQuery`` asks for; unknown facility or user ids are refused."""
+    facility_id, user_id = query.facility_id, query.user_id
+    errors = {}
+    facility = account = None
+    if facility_id:
+        facility = db.session.scalar(select(Facility).where(Facility.code == facility_id))
+        if facility is None:
+            errors["facility_id"] = f"No facility with id {facility_id!r}."
+    if user_id:
+        account = db.session.scalar(select(Account).where(Account.public_id == user_id))
+        if account is None:
+            errors["user_id"] = f"No account with id {user_id!r}."
+    if errors:
+        raise ValidationError(errors)
+    return ReportScope(query.from_, query.to, facility, account, query.department)
+
+
+@dataclass
+class Measures:
+    """What a report counts for one facility, weekday, slot or the whole scope."""
+
+    reservations: int = 0
+    cancellations: int = 0
+    slots_booked: int = 0
+    slots_on_bookable: int = 0  # booked slots that were bookable: utilization's numerator
+
+    def as_dict(self, bookable_slots, with_reservations=True):
+        counts = {"reservations": self.reservations} if with_reservations else {}
+        counts["slots_booked"] = self.slots_booked
+        if with_reservations:
+            counts["cancellations"] = self.cancellations
+        return {
+            **counts,
+            "bookable_slots": bookable_slots,
+            "utilization": _ratio(self.slots_on_bookable, bookable_slots),
+        }
+
+
+def usage_report(scope):
+    """Totals and breakdowns for ``scope``, as the JSON body of ``GET /v1/reports/usage``."""
+    if (scope.end - scope.start).days >= MAX_REPORT_DAYS:
+        raise ValidationError(
+            {"to": f"A usage report covers at most {MAX_REPORT_DAYS} days; shorten the range."}
+        )
+    schedule = get_schedule()
+    slots_per_day = len(schedule.slots)
+    facilities = _facilities(scope)
+    bookable_days = _bookable_days(scope, facilities)  # facility id -> Counter(weekday)
+    days_per_weekday = sum(bookable_days.values(), Counter())
+    total_days = sum(days_per_weekday.values())
+    open_facilities = {f.id for f in facilities if f.status != "closed"}
+
+    total = Measures()
+    by_facility, by_weekday = defaultdict(Measures), defaultdict(Measures)
+    by_slot, by_cell = defaultdict(Measures), defaultdict(Measures)
+    for facility_id, weekday, slot, held, on_blackout in _held_slots(scope):
+        bookable = (
+            facility_id in open_facilities and weekday in SCHOOL_WEEKDAYS and slot in schedule
+        )
+        for measures in (
+            total,
+            by_facility[facility_id],
+            by_weekday[weekday],
+            by_slot[slot],
+            by_cell[weekday, slot],
+        ):
+            measures.slots_booked += held
+            measures.slots_on_bookable += held - on_blackout if bookable else 0
+    for facility_id, weekday, status, number in _reservations(scope):
+        for measures in (total, by_facility[facility_id], by_weekday[weekday]):
+            if status == "cancelled":
+                measures.cancellations += number
+            else:
+                measures.reservations += number
+
+    return {
+        **scope.describe(),
+        "totals": total.as_dict(total_days * slots_per_day),
+        "by_facility": [
+            {
+                "facility": {"id": f.code, "name": f.name},
+                "building": f.building,
+                "status": f.status,
+                **by_facility[f.id].as_dict(sum(bookable_days[f.id].values()) * slots_per_day),
+            }
+            for f in facilities
+        ],
+        "by_department": _by_department(scope),
+        "by_weekday": [
+            {
+                "weekday": weekday,
+                "name": WEEKDAYS[weekday - 1],
+                **by_weekday[weekday].as_dict(days_per_weekday[weekday] * slots_per_day),
+            }
+            for weekday in range(1, 8)
+        ],
+        "by_slot": [
+            {
+                "slot": slot.number,
+                "label": slot.label,
+                **by_slot[slot.number].as_dict(total_days, with_reservations=False),
+            }
+            for slot in schedule.slots
+        ],
+        "by_weekday_slot": [
+            {
+                "weekday": weekday,
+                "slot": slot.number,
+                **by_cell[weekday, slot.number].as_dict(
+                    days_per_weekday[weekday], with_reservations=False
+                ),
+            }
+            for weekday in SCHOOL_WEEKDAYS
+            for slot in schedule.slots
+        ],
+    }
+
+
+def _ratio(part, whole):
+    return round(part / whole, 4) if whole else None
+
+
+def _facilities(scope):
+    if scope.facility is not None:
+        return [scope.facility]
+    return db.session.scalars(select(Facility).order_by(Facility.code)).all()
+
+
+def _bookable_days(scope, facilities):
+    """Per facility id, how many bookable days the range has on each ISO weekday."""
+    school_wide, own = set(), defaultdict(set)
+    blackouts = db.session.scalars(
+        select(BlackoutDate).where(
+            BlackoutDate.start_date <= scope.end, BlackoutDate.end_date >= scope.start
+        )
+    )
+    for blackout in blackouts:
+        days = _days(max(blackout.start_date, scope.start), min(blackout.end_date, scope.end))
+        (own[blackout.facility_id] if blackout.facility_id else school_wide).update(days)
+    school_days = [
+        day
+        for day in _days(scope.start, scope.end)
+        if day.isoweekday() in SCHOOL_WEEKDAYS and day not in school_wide
+    ]
+    per_weekday = Counter(day.isoweekday() for day in school_days)
+    result = {}
+    for facility in facilities:
+        if facility.status == "closed":
+            result[facility.id] = Counter()
+            continue
+        days = per_weekday.copy()
+        days.subtract(
+            day.isoweekday()
+            for day in own[facility.id] - school_wide
+            if day.isoweekday() in SCHOOL_WEEKDAYS
+        )
+        result[facility.id] = days
+    return result
+
+
+def _days(first, last):
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _iso_weekday(column):
+    """The ISO weekday (Monday 1 .. Sunday 7) of a date column, computed by the database."""
+    dow = extract("dow", column)  # 0 is Sunday, on SQLite and PostgreSQL alike
+    return case((dow == 0, 7), else_=dow)
+
+
+def _held_slots(scope):
+    """Rows of (facility id, weekday, slot, slots held, of which on a blackout day)."""
+    weekday = _iso_weekday(HeldSlot.date)
+    on_blackout = exists().where(
+        BlackoutDate.start_date <= HeldSlot.date,
+        BlackoutDate.end_date >= HeldSlot.date,
+        or_(BlackoutDate.facility_id.is_(None), BlackoutDate.facility_id == HeldSlot.facility_id),
+    )
+    stmt = select(
+        HeldSlot.facility_id,
+        weekday,
+        HeldSlot.slot,
+        func.count(),
+        func.sum(case((on_blackout, 1), else_=0)),
+    ).group_by(HeldSlot.facility_id, weekday, HeldSlot.slot)
+    stmt = scope.filter(stmt, HeldSlot.date, HeldSlot.facility_id, HeldSlot.account_id)
+    return [
+        (facility_id, int(day), slot, held, int(blackout or 0))
+        for facility_id, day, slot, held, blackout in db.session.execute(stmt)
+    ]
+
+
+def _reservations(scope):
+    """Rows of (facility id, weekday, status, reservations)."""
+    weekday = _iso_weekday(Reservation.date)
+    stmt = select(Reservation.facility_id, weekday, Reservation.status, func.count()).group_by(
+        Reservation.facility_id, weekday, Reservation.status
+    )
+    stmt = scope.filter(stmt, Reservation.date, Reservation.facility_id, Reservation.account_id)
+    return [(f, int(day), status, n) for f, day, status, n in db.session.execute(stmt)]
+
+
+def _by_department(scope):
+    """Departments by slots booked, most first: reservations, slots booked, cancellations."""
+    cancelled = Reservation.status == "cancelled"
+    slots = Reservation.end_slot - Reservation.start_slot + 1
+    stmt = (
+        select(
+            Account.department,
+            func.sum(case((cancelled, 0), else_=1)),
+            func.sum(case((cancelled, 0), else_=slots)),
+            func.sum(case((cancelled, 1), else_=0)),
+        )
+        .join(Account, Account.id == Reservation.account_id)
+        .group_by(Account.department)
+    )
+    stmt = scope.filter(stmt, Reservation.date, Reservation.facility_id, Reservation.account_id)
+    rows = [
+        {
+            "department": department,
+            "reservations": int(reservations),
+            "slots_booked": int(slots_booked),
+            "cancellations": int(cancellations),
+        }
+        for department, reservations, slots_booked, cancellations in db.session.execute(stmt)
+    ]
+    return sorted(rows, key=lambda row: (-row["slots_booked"], row["department"]))
