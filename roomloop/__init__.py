@@ -18,7 +18,14 @@ def create_app(test_config=None):
     app.json.sort_keys = False  # keep resources in their documented field order
     app.json.ensure_ascii = False  # "10:00–10:50" reads as written, not as \u2013
 
-    from . import api, cli, models, security, views  # noqa: F401  (models: for Alembic)
+    from . import (
+        api,
+        cli,
+        models,  # noqa: F401  (for Alembic)
+        security,
+        views,
+        webhook_sender,
+    )
     from .sqlite import configure_sqlite
 
     db.init_app(app)
@@ -39,6 +46,7 @@ def create_app(test_config=None):
         # app context lives on, as with a streamed response or a test's pushed context.
         db.session.rollback()
 
+    webhook_sender.init_app(app)
     api.init_app(app)
     views.init_app(app)
     cli.init_app(app)

@@ -23,10 +23,11 @@ from .accounts import (
 )
 from .errors import ValidationError
 from .extensions import db
-from .models import ACCOUNT_STATUSES, ROLES, Account, Event, new_public_id, utcnow
+from .models import ACCOUNT_STATUSES, ROLES, Account, new_public_id, utcnow
 from .resources import account_resource
 from .schemas import CONTROL_CHARACTERS
 from .spreadsheets import unneutralise
+from .webhooks import record_events
 
 MAX_ROWS = 50_000
 # A file of nonsense could have 200,000 errors; the first ones are enough to see what is wrong.
@@ -314,11 +315,10 @@ def _update(updates, now):
 
 
 def _record_events(created, updates):
-    """Write the events ``record_event`` would, as bulk inserts into the same outbox.
+    """Write the events ``record_event`` would, a batch at a time, as bulk inserts.
 
     The ORM inserts events one statement each on SQLite (it must read back every id), which
-    made events most of an import's time; these rows need nothing read back. They are built
-    a batch at a time, so that memory stays flat however many there are.
+    made events most of an import's time. Batches keep memory flat however many there are.
     """
     events = chain(
         (("account.created", _snapshot(values)) for values in created),
@@ -339,7 +339,7 @@ def _record_events(created, updates):
             }
             for event_type, snapshot in batch
         ]
-        db.session.execute(insert(Event), rows)
+        record_events(rows)
 
 
 def _managed(current):

@@ -1,5 +1,9 @@
 """Command-line tools: ``flask --app roomloop <command>``. Each is usable from scripts."""
 
+import logging
+import signal
+import threading
+
 import click
 from flask import current_app
 from sqlalchemy import func, select
@@ -18,6 +22,7 @@ def init_app(app):
     app.cli.add_command(create_api_key_command)
     app.cli.add_command(list_api_keys_command)
     app.cli.add_command(revoke_api_key_command)
+    app.cli.add_command(deliver_webhooks)
 
 
 @click.command("seed-demo")
@@ -94,3 +99,27 @@ def revoke_api_key_command(key_id):
         raise click.UsageError(f"No API key with id {key_id!r}; see list-api-keys.")
     revoke_token(key)
     click.echo(f"Revoked {key.public_id} ({key.prefix}…, {key.account.email}).")
+
+
+@click.command("deliver-webhooks")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit (for cron).")
+def deliver_webhooks(once):
+    """Send webhook deliveries until stopped (SIGTERM or Ctrl-C finish the current one).
+
+    Run one or more of these beside the web processes when ROOMLOOP_WEBHOOK_SENDER=process.
+    """
+    from .webhook_sender import deliver_due, run
+
+    app = current_app._get_current_object()
+    if once:
+        total = 0
+        while sent := deliver_due():
+            total += sent
+        click.echo(f"Attempted {total} deliveries.")
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo("Delivering webhooks; stop with Ctrl-C or SIGTERM.")
+    run(app, stop)

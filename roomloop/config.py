@@ -37,6 +37,15 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Webhooks. WEBHOOK_SENDER: "thread" sends from a thread in each web process (the
+    # embedded default); "process" leaves it to `flask deliver-webhooks` (production).
+    "WEBHOOK_SENDER": None,  # None: "thread" in development, "process" in production
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS": None,  # None: allowed in development only
+    "WEBHOOK_TIMEOUT": 10,  # seconds a receiver has to answer
+    "WEBHOOK_RETRY_DELAYS": [5, 300, 1800, 7200, 18000, 36000, 86400],  # seconds, then failed
+    "WEBHOOK_BATCH": 10,  # deliveries a sender claims at a time
+    "WEBHOOK_POLL_SECONDS": 2.0,
+    "WEBHOOK_SECRET_GRACE_HOURS": 24,  # the previous secret still signs this long after rotation
 }
 
 
@@ -51,6 +60,11 @@ def load_config(app, test_config=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
             "sqlite:///" + os.path.join(app.instance_path, "roomloop.db")
         )
+    production = app.config["ENV"] == "production"
+    if app.config["WEBHOOK_SENDER"] is None:
+        app.config["WEBHOOK_SENDER"] = "process" if production else "thread"
+    if app.config["WEBHOOK_ALLOW_PRIVATE_TARGETS"] is None:
+        app.config["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = not production
     if app.config["ENFORCE_HTTPS"] is None:
         app.config["ENFORCE_HTTPS"] = app.config["ENV"] == "production"
     # Cookies travel only over HTTPS wherever HTTPS is enforced.
@@ -73,6 +87,18 @@ def check_config(config):
             f"ROOMLOOP_TIMEZONE {config['TIMEZONE']!r} is not a time zone; "
             "use a name such as 'Europe/London' or 'America/New_York'."
         ) from None
+    if config["WEBHOOK_SENDER"] not in ("thread", "process"):
+        raise ConfigError(
+            "ROOMLOOP_WEBHOOK_SENDER must be 'thread' (in each web process) or 'process' "
+            f"(run `flask deliver-webhooks`), not {config['WEBHOOK_SENDER']!r}."
+        )
+    delays = config["WEBHOOK_RETRY_DELAYS"]
+    if not isinstance(delays, list) or not all(
+        isinstance(d, int | float) and not isinstance(d, bool) and d >= 0 for d in delays
+    ):
+        raise ConfigError(
+            "ROOMLOOP_WEBHOOK_RETRY_DELAYS must be a JSON list of seconds, e.g. [5, 300, 1800]."
+        )
     if config["ENV"] == "production":
         if config["SECRET_KEY"] in (DEFAULT_SECRET_KEY, "", None):
             raise ConfigError(

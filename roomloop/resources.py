@@ -60,3 +60,43 @@ def reservation_resource(reservation, schedule):
         "created_at": iso_utc(reservation.created_at),
         "updated_at": iso_utc(reservation.updated_at),
     }
+
+
+def webhook_resource(endpoint, secret=None):
+    """An endpoint; ``secret`` only in the answer that creates or rotates it."""
+    resource = {
+        "id": endpoint.public_id,
+        "url": endpoint.url,
+        "events": list(endpoint.events),
+        "description": endpoint.description,
+        "status": endpoint.status,
+        "disabled_reason": endpoint.disabled_reason or None,
+        "created_at": iso_utc(endpoint.created_at),
+        "updated_at": iso_utc(endpoint.updated_at),
+    }
+    if secret is not None:
+        resource["secret"] = secret
+        resource["previous_secret_expires_at"] = iso_utc(endpoint.previous_secret_expires_at)
+    return resource
+
+
+def delivery_resource(delivery):
+    return {
+        "id": delivery.public_id,
+        "webhook_id": delivery.endpoint.public_id,
+        "event": {
+            "id": delivery.event.public_id,
+            "type": delivery.event.type,
+            "created_at": iso_utc(delivery.event.created_at),
+        },
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "last_status_code": delivery.last_status_code,
+        "last_error": delivery.last_error or None,
+        "last_attempt_at": iso_utc(delivery.last_attempt_at),
+        "next_attempt_at": iso_utc(delivery.next_attempt_at)
+        if delivery.status == "pending"
+        else None,
+        "delivered_at": iso_utc(delivery.delivered_at),
+        "created_at": iso_utc(delivery.created_at),
+    }

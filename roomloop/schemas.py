@@ -12,7 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from .errors import ValidationError
-from .models import ACCOUNT_STATUSES, FACILITY_STATUSES, RESERVATION_STATUSES, ROLES
+from .models import (
+    ACCOUNT_STATUSES,
+    ENDPOINT_STATUSES,
+    FACILITY_STATUSES,
+    RESERVATION_STATUSES,
+    ROLES,
+)
 
 Day = date  # for fields named ``date``, which hide the type inside their class
 
@@ -259,3 +265,19 @@ class ReportQuery(Query):
         if start is not None and to < start:
             raise ValueError("'to' must not be before 'from'")
         return to
+
+
+class WebhookCreate(Schema):
+    # The URL's scheme and host, and the event types, are checked by ``webhooks.py``.
+    url: Annotated[str, Field(min_length=1, max_length=2000)]
+    events: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=20)]
+    description: Annotated[str, Field(max_length=200)] = ""
+
+
+class WebhookUpdate(Schema):
+    url: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+    events: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=20)] | None = (
+        None
+    )
+    description: Annotated[str, Field(max_length=200)] | None = None
+    status: Literal[ENDPOINT_STATUSES] | None = None

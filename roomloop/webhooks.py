@@ -1,7 +1,23 @@
-"""Webhook events: the outbox every change writes to, in the change's own transaction."""
+"""Webhooks: the outbox every change writes to, and the endpoints that subscribe to it.
 
+``record_event`` adds an event, and a pending delivery for every enabled endpoint that
+subscribes to its type, in the transaction of the change it describes: they commit, or roll
+back, together. ``webhook_sender.py`` sends the deliveries.
+"""
+
+import base64
+import ipaddress
+import secrets
+import socket
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import func, insert, select
+
+from .errors import NotFound, ValidationError
 from .extensions import db
-from .models import Event
+from .models import Event, WebhookDelivery, WebhookEndpoint, iso_utc, new_public_id, utcnow
 
 EVENT_TYPES = (
     "reservation.created",
@@ -13,12 +29,297 @@ EVENT_TYPES = (
     "account.updated",
     "account.disabled",
 )
+EVENT_PATTERNS = ("reservation.*", "account.*")
+# Sent only on request, to one endpoint, so that an admin can see a receiver work.
+TEST_EVENT = "webhook.test"
+MAX_ENDPOINTS = 50
+# Set in a session's info when it adds deliveries: committing it wakes the sender.
+DUE = "roomloop.webhooks_due"
 
 
 def record_event(event_type, data):
-    """Add an event to the outbox; it commits, or rolls back, with the change it describes."""
+    """Add an event to the outbox, with a delivery for each endpoint that subscribes to it."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
     event = Event(type=event_type, data=data)
     db.session.add(event)
+    for endpoint in subscribed_endpoints(event_type):
+        db.session.add(WebhookDelivery(endpoint=endpoint, event=event))
+        db.session.info[DUE] = True
     return event
+
+
+def record_events(rows):
+    """``record_event`` for many events at once, as bulk inserts (for imports).
+
+    ``rows`` are dicts with ``public_id``, ``type``, ``data`` and ``created_at``.
+    """
+    if not rows:
+        return
+    db.session.execute(insert(Event), rows)
+    types = {row["type"] for row in rows}
+    endpoints = {t: subscribed_endpoints(t) for t in types}
+    if not any(endpoints.values()):
+        return
+    ids = dict(
+        db.session.execute(
+            select(Event.public_id, Event.id).where(
+                Event.public_id.in_([row["public_id"] for row in rows])
+            )
+        ).all()
+    )
+    deliveries = [
+        {
+            "public_id": new_public_id("dlv_"),
+            "endpoint_id": endpoint.id,
+            "event_id": ids[row["public_id"]],
+            "next_attempt_at": row["created_at"],
+            "created_at": row["created_at"],
+        }
+        for row in rows
+        for endpoint in endpoints[row["type"]]
+    ]
+    db.session.execute(insert(WebhookDelivery), deliveries)
+    db.session.info[DUE] = True
+
+
+def subscribed_endpoints(event_type):
+    endpoints = db.session.scalars(
+        select(WebhookEndpoint).where(WebhookEndpoint.status == "enabled")
+    )
+    return [e for e in endpoints if subscribes(e.events, event_type)]
+
+
+def subscribes(patterns, event_type):
+    family = event_type.split(".", 1)[0] + ".*"
+    return event_type in patterns or family in patterns
+
+
+def event_payload(event):
+    """The body a receiver gets: ``{"id", "type", "created_at", "data"}``."""
+    return {
+        "id": event.public_id,
+        "type": event.type,
+        "created_at": iso_utc(event.created_at),
+        "data": event.data,
+    }
+
+
+# Endpoints -------------------------------------------------------------------------------
+
+
+def new_secret():
+    """A Standard Webhooks secret: ``whsec_`` and the base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def list_endpoints():
+    return db.session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)).all()
+
+
+def get_endpoint(public_id):
+    endpoint = db.session.scalar(
+        select(WebhookEndpoint).where(WebhookEndpoint.public_id == public_id)
+    )
+    if endpoint is None:
+        raise NotFound("webhook", public_id)
+    return endpoint
+
+
+def create_endpoint(actor, url, events, description=""):
+    """Register an endpoint; the caller shows its ``secret`` once."""
+    actor.require("webhooks:manage")
+    errors = {}
+    _check("url", lambda: check_target(url), errors)
+    _check("events", lambda: check_patterns(events), errors)
+    if db.session.scalar(select(func.count()).select_from(WebhookEndpoint)) >= MAX_ENDPOINTS:
+        errors["url"] = f"A school can register at most {MAX_ENDPOINTS} endpoints."
+    if errors:
+        raise ValidationError(errors)
+    endpoint = WebhookEndpoint(
+        url=url,
+        events=_unique(events),
+        description=description,
+        secret=new_secret(),
+        created_by_id=actor.account.id,
+    )
+    db.session.add(endpoint)
+    db.session.commit()
+    return endpoint
+
+
+def update_endpoint(actor, endpoint, url=None, events=None, description=None, status=None):
+    """Change what an endpoint receives, or enable or disable it."""
+    actor.require("webhooks:manage")
+    errors = {}
+    if url is not None:
+        _check("url", lambda: check_target(url), errors)
+    if events is not None:
+        _check("events", lambda: check_patterns(events), errors)
+    if errors:
+        raise ValidationError(errors)
+    if url is not None:
+        endpoint.url = url
+    if events is not None:
+        endpoint.events = _unique(events)
+    if description is not None:
+        endpoint.description = description
+    if status is not None and status != endpoint.status:
+        endpoint.status = status
+        endpoint.disabled_reason = "Disabled by an admin." if status == "disabled" else ""
+    db.session.commit()
+    return endpoint
+
+
+def disable_endpoint(endpoint, reason):
+    """Stop sending to an endpoint (the sender does this on 410 Gone); the caller commits."""
+    endpoint.status = "disabled"
+    endpoint.disabled_reason = reason[:200]
+
+
+def delete_endpoint(actor, endpoint):
+    actor.require("webhooks:manage")
+    db.session.delete(endpoint)
+    db.session.commit()
+
+
+def rotate_secret(actor, endpoint, now=None):
+    """Give the endpoint a new secret; the old one also signs for the grace period."""
+    actor.require("webhooks:manage")
+    now = now or utcnow()
+    grace = timedelta(hours=current_app.config["WEBHOOK_SECRET_GRACE_HOURS"])
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_expires_at = now + grace
+    endpoint.secret = new_secret()
+    db.session.commit()
+    return endpoint
+
+
+def signing_secrets(endpoint, now):
+    """The secrets that sign a delivery now: the current one, and the previous in its grace."""
+    keys = [endpoint.secret]
+    if endpoint.previous_secret and endpoint.previous_secret_expires_at > now:
+        keys.append(endpoint.previous_secret)
+    return keys
+
+
+def send_test_event(actor, endpoint):
+    """Queue a ``webhook.test`` event for this endpoint alone, whatever it subscribes to."""
+    actor.require("webhooks:manage")
+    event = Event(
+        type=TEST_EVENT,
+        data={"message": "A test event from RoomLoop.", "endpoint": endpoint.public_id},
+    )
+    delivery = WebhookDelivery(endpoint=endpoint, event=event)
+    db.session.add_all([event, delivery])
+    db.session.info[DUE] = True
+    db.session.commit()
+    return delivery
+
+
+def find_deliveries(endpoint):
+    """The endpoint's deliveries, newest first, for keyset pagination."""
+    return select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+
+
+def get_delivery(endpoint, public_id):
+    delivery = db.session.scalar(
+        select(WebhookDelivery).where(
+            WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.public_id == public_id
+        )
+    )
+    if delivery is None:
+        raise NotFound("delivery", public_id)
+    return delivery
+
+
+def redeliver(actor, delivery, now=None):
+    """Send a delivery again now, whatever became of it (its ``webhook-id`` stays)."""
+    actor.require("webhooks:manage")
+    delivery.status = "pending"
+    delivery.next_attempt_at = now or utcnow()
+    delivery.claimed_until = None
+    db.session.info[DUE] = True
+    db.session.commit()
+    return delivery
+
+
+def endpoint_health(endpoints):
+    """Per endpoint id: deliveries pending, failed and succeeded, and the last attempt."""
+    if not endpoints:
+        return {}
+    ids = [e.id for e in endpoints]
+    counts = db.session.execute(
+        select(WebhookDelivery.endpoint_id, WebhookDelivery.status, func.count())
+        .where(WebhookDelivery.endpoint_id.in_(ids))
+        .group_by(WebhookDelivery.endpoint_id, WebhookDelivery.status)
+    )
+    health = {i: {"pending": 0, "succeeded": 0, "failed": 0, "last_attempt": None} for i in ids}
+    for endpoint_id, status, number in counts:
+        health[endpoint_id][status] = number
+    last = select(WebhookDelivery).where(
+        WebhookDelivery.endpoint_id.in_(ids),
+        WebhookDelivery.last_attempt_at.is_not(None),
+    )
+    for delivery in db.session.scalars(last.order_by(WebhookDelivery.last_attempt_at.desc())):
+        if health[delivery.endpoint_id]["last_attempt"] is None:
+            health[delivery.endpoint_id]["last_attempt"] = delivery
+        if all(h["last_attempt"] for h in health.values()):
+            break
+    return health
+
+
+# Validation ------------------------------------------------------------------------------
+
+
+def check_patterns(events):
+    """A non-empty list of known types or ``reservation.*`` / ``account.*``."""
+    if not isinstance(events, list) or not events:
+        raise ValueError("List at least one event type, e.g. reservation.* or account.created.")
+    unknown = [e for e in events if e not in EVENT_TYPES and e not in EVENT_PATTERNS]
+    if unknown:
+        known = ", ".join((*EVENT_PATTERNS, *EVENT_TYPES))
+        raise ValueError(f"Unknown event type {unknown[0]!r}; use one of: {known}.")
+
+
+def check_target(url):
+    """Refuse a URL the sender must not post to.
+
+    In production a target is HTTPS and every address its host resolves to is public, so
+    that a webhook cannot be aimed at the school's own network (SSRF). Development accepts
+    any http(s) URL, loopback included, so that tools can be tried locally.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("Enter a full URL, such as https://example.org/hooks/roomloop.")
+    if parts.username or parts.password:
+        raise ValueError("Put no user name or password in the URL.")
+    if current_app.config["WEBHOOK_ALLOW_PRIVATE_TARGETS"]:
+        return
+    if parts.scheme != "https":
+        raise ValueError("Use an https:// URL.")
+    for address in _resolve(parts.hostname, parts.port or 443):
+        if not address.is_global:
+            raise ValueError(
+                f"{parts.hostname} resolves to {address}, a private, loopback or link-local "
+                "address; webhooks go to public addresses only."
+            )
+
+
+def _resolve(host, port):
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise ValueError(f"{host} cannot be resolved; check the host name.") from None
+    return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
+
+
+def _check(field, check, errors):
+    try:
+        check()
+    except ValueError as exc:
+        errors[field] = str(exc)
+
+
+def _unique(items):
+    return list(dict.fromkeys(items))

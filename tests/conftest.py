@@ -34,6 +34,8 @@ def make_app(database_url, **config):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test-secret",
             "TIMEZONE": "UTC",
+            # No sender thread behind a test's back: webhook tests run senders themselves.
+            "WEBHOOK_SENDER": "process",
             **config,
         }
     )

@@ -30,7 +30,7 @@ def authenticate():
 
 
 # Importing the resource modules registers their routes on ``bp``.
-from . import accounts, auth, facilities, reports, reservations  # noqa: E402, F401
+from . import accounts, auth, facilities, reports, reservations, webhooks  # noqa: E402, F401
 
 # Per token: every /v1 endpoint but the sign-in exchange, which is limited per address.
 limiter.shared_limit(

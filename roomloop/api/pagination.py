@@ -10,22 +10,24 @@ from ..errors import ValidationError
 from ..extensions import db
 
 
-def paginate(query, keys, page):
+def paginate(query, keys, page, descending=False):
     """Run ``query`` for one page, ordered by ``keys`` (unique together, the last the id).
 
     ``keys`` pairs each column with the function that parses its cursor value (``int``,
     ``date.fromisoformat``). The cursor is the last row's key values, so pages stay stable
-    while rows are added.
+    while rows are added. ``descending`` lists the newest first.
     """
     parsers = [parse for _, parse in keys]
     keys = [column for column, _ in keys]
     if page.cursor:
         values = _decode(page.cursor, parsers)
-        query = query.where(
-            tuple_(*keys)
-            > tuple_(*(literal(v, type_=k.type) for k, v in zip(keys, values, strict=True)))
+        row, last = (
+            tuple_(*keys),
+            tuple_(*(literal(v, type_=k.type) for k, v in zip(keys, values, strict=True))),
         )
-    rows = db.session.scalars(query.order_by(*keys).limit(page.limit + 1)).all()
+        query = query.where(row < last if descending else row > last)
+    order = [k.desc() for k in keys] if descending else keys
+    rows = db.session.scalars(query.order_by(*order).limit(page.limit + 1)).all()
     has_more = len(rows) > page.limit
     rows = rows[: page.limit]
     next_cursor = None

@@ -6,10 +6,18 @@ from .facility import FACILITY_STATUSES, BlackoutDate, Facility
 from .reservation import HOLDING_STATUSES, RESERVATION_STATUSES, HeldSlot, Reservation
 from .setting import Setting
 from .token import ApiToken
-from .webhook import Event
+from .webhook import (
+    DELIVERY_STATUSES,
+    ENDPOINT_STATUSES,
+    Event,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "ACCOUNT_STATUSES",
+    "DELIVERY_STATUSES",
+    "ENDPOINT_STATUSES",
     "FACILITY_STATUSES",
     "HOLDING_STATUSES",
     "RESERVATION_STATUSES",
@@ -22,6 +30,8 @@ __all__ = [
     "HeldSlot",
     "Reservation",
     "Setting",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "iso_utc",
     "new_public_id",
     "utcnow",

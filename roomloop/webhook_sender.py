@@ -1,0 +1,250 @@
+"""The webhook sender: claims due deliveries, signs and posts them, and schedules retries.
+
+Several senders may run at once (a thread in each web process, or ``flask deliver-webhooks``
+processes): a delivery is claimed in one statement that marks it taken until a lease runs
+out, so only one sender posts it; a sender that dies mid-run lets its claims lapse and
+another takes them. No transaction stays open while a receiver is being called.
+
+A delivery succeeds on a 2xx answer only. Otherwise it is tried again after each delay of
+``WEBHOOK_RETRY_DELAYS`` (with jitter), then marked failed; a 410 Gone disables the
+endpoint. Every attempt carries the same ``webhook-id`` (the event's id) and body.
+"""
+
+import json
+import logging
+import random
+import threading
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+
+import requests
+from flask import current_app, has_app_context
+from sqlalchemy import event, select, update
+from standardwebhooks.webhooks import Webhook
+
+from .extensions import db
+from .models import WebhookDelivery, WebhookEndpoint, utcnow
+from .webhooks import DUE, check_target, disable_endpoint, event_payload, signing_secrets
+
+log = logging.getLogger(__name__)
+USER_AGENT = "RoomLoop-Webhooks/1"
+EXTENSION = "roomloop.webhook_sender"
+
+
+def init_app(app):
+    """Give the app its in-process sender when configured; it starts with the first request,
+    so that CLI commands and imports start no thread."""
+    if app.config["WEBHOOK_SENDER"] != "thread":
+        return
+    sender = SenderThread(app)
+    app.extensions[EXTENSION] = sender
+    app.before_request(sender.ensure_running)
+
+
+@event.listens_for(db.session, "after_commit")
+def _wake_sender(session):
+    if session.info.pop(DUE, False) and has_app_context():
+        sender = current_app.extensions.get(EXTENSION)
+        if sender is not None:
+            sender.wake.set()
+
+
+@event.listens_for(db.session, "after_rollback")
+def _forget_due(session):
+    session.info.pop(DUE, None)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What posting one delivery needs, read before the call so no transaction stays open."""
+
+    delivery_id: int
+    url: str
+    webhook_id: str
+    body: str
+    secrets: tuple
+
+
+def sign(secrets, webhook_id, timestamp, body):
+    """The ``webhook-signature`` header: one ``v1,<base64>`` per secret, space-separated."""
+    return " ".join(Webhook(secret).sign(webhook_id, timestamp, body) for secret in secrets)
+
+
+def deliver_due(session=None):
+    """Claim the deliveries that are due and post each; return how many were attempted."""
+    jobs = _claim()
+    http = session or requests.Session()
+    for job in jobs:
+        _record(job, _post(http, job))
+    return len(jobs)
+
+
+def _claim():
+    config = current_app.config
+    now = utcnow()
+    lease = timedelta(seconds=config["WEBHOOK_BATCH"] * (config["WEBHOOK_TIMEOUT"] + 5))
+    due = (
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= now,
+            (WebhookDelivery.claimed_until.is_(None)) | (WebhookDelivery.claimed_until <= now),
+            WebhookDelivery.endpoint_id.in_(
+                select(WebhookEndpoint.id).where(WebhookEndpoint.status == "enabled")
+            ),
+        )
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(config["WEBHOOK_BATCH"])
+        # PostgreSQL: a second sender skips rows the first is claiming instead of waiting.
+        # SQLite has one writer at a time, so the statement is atomic there anyway.
+        .with_for_update(skip_locked=True)
+    )
+    claimed = db.session.scalars(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(due))
+        .values(claimed_until=now + lease)
+        .returning(WebhookDelivery.id)
+    ).all()
+    db.session.commit()
+    if not claimed:
+        return []
+    deliveries = db.session.scalars(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(claimed))
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+    ).all()
+    jobs = [
+        Job(
+            delivery_id=d.id,
+            url=d.endpoint.url,
+            webhook_id=d.event.public_id,
+            body=json.dumps(event_payload(d.event), separators=(",", ":"), ensure_ascii=False),
+            secrets=tuple(signing_secrets(d.endpoint, now)),
+        )
+        for d in deliveries
+    ]
+    db.session.commit()  # ends the read; nothing is held while receivers are called
+    return jobs
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None = None
+    error: str = ""
+
+    @property
+    def succeeded(self):
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def _post(http, job):
+    try:
+        check_target(job.url)  # again at send time: the host may resolve elsewhere by now
+    except ValueError as exc:
+        return Outcome(error=str(exc))
+    timestamp = utcnow().replace(tzinfo=UTC)
+    headers = {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "webhook-id": job.webhook_id,
+        "webhook-timestamp": str(int(timestamp.timestamp())),
+        "webhook-signature": sign(job.secrets, job.webhook_id, timestamp, job.body),
+    }
+    try:
+        response = http.post(
+            job.url,
+            data=job.body.encode(),
+            headers=headers,
+            timeout=current_app.config["WEBHOOK_TIMEOUT"],
+            allow_redirects=False,
+        )
+        response.close()
+    except requests.RequestException as exc:
+        return Outcome(error=_describe(exc))
+    if 300 <= response.status_code < 400:
+        return Outcome(response.status_code, "Redirects are not followed; use the final URL.")
+    return Outcome(response.status_code)
+
+
+def _describe(exc):
+    if isinstance(exc, requests.Timeout):
+        return "The receiver did not answer in time."
+    if isinstance(exc, requests.ConnectionError):
+        return "Could not connect to the receiver."
+    return f"The request failed: {type(exc).__name__}."
+
+
+def _record(job, outcome):
+    delivery = db.session.get(WebhookDelivery, job.delivery_id)
+    if delivery is None:  # its endpoint was deleted meanwhile
+        db.session.rollback()
+        return
+    now = utcnow()
+    delivery.attempts += 1
+    delivery.last_attempt_at = now
+    delivery.last_status_code = outcome.status_code
+    delivery.last_error = outcome.error[:300]
+    delivery.claimed_until = None
+    delays = current_app.config["WEBHOOK_RETRY_DELAYS"]
+    if outcome.succeeded:
+        delivery.status = "succeeded"
+        delivery.delivered_at = now
+    elif outcome.status_code == 410:
+        delivery.status = "failed"
+        disable_endpoint(delivery.endpoint, "The receiver answered 410 Gone.")
+    elif delivery.attempts > len(delays):
+        delivery.status = "failed"
+    else:
+        delay = delays[min(delivery.attempts, len(delays)) - 1]
+        delivery.next_attempt_at = now + timedelta(seconds=delay * random.uniform(0.8, 1.2))
+    db.session.commit()
+    log.info(
+        "webhook delivery %s to %s: %s",
+        delivery.public_id,
+        delivery.endpoint.public_id,
+        outcome.status_code or outcome.error,
+    )
+
+
+def run(app, stop, wake=None):
+    """Send deliveries until ``stop`` is set; sleep between rounds unless ``wake`` is set."""
+    poll = app.config["WEBHOOK_POLL_SECONDS"]
+    http = requests.Session()
+    while not stop.is_set():
+        try:
+            with app.app_context():
+                sent = deliver_due(http)
+        except Exception:  # a database hiccup must not end the sender
+            log.exception("webhook sender round failed; trying again")
+            sent = 0
+        if sent:
+            continue
+        if wake is None:
+            stop.wait(poll)
+        else:
+            wake.wait(poll)
+            wake.clear()
+
+
+class SenderThread:
+    """The in-process sender of the embedded default: one daemon thread per web process."""
+
+    def __init__(self, app):
+        self.app = app
+        self.stop = threading.Event()
+        self.wake = threading.Event()
+        self.thread = None
+        self.lock = threading.Lock()
+
+    def ensure_running(self):
+        if self.thread is not None and self.thread.is_alive():
+            return
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(
+                    target=run,
+                    args=(self.app, self.stop, self.wake),
+                    name="roomloop-webhooks",
+                    daemon=True,
+                )
+                self.thread.start()
