@@ -6,8 +6,6 @@ change, which events it emits and that an admin cannot lock themselves out. Cell
 spreadsheet would run as formulas are kept text by ``spreadsheets.py``.
 """
 
-import csv
-import io
 import re
 
 from sqlalchemy import select, update
@@ -15,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 
 from .errors import NotFound, ValidationError
 from .extensions import db
-from .models import Account, ApiToken, iso_utc, utcnow
+from .models import Account, ApiToken, utcnow
 from .resources import account_resource
 from .schemas import ACCOUNT_ID
-from .spreadsheets import neutralise
+from .spreadsheets import csv_chunks, neutralised, utc_timestamp_text
 from .webhooks import record_event
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -180,38 +178,14 @@ def revoke_tokens(account_ids):
 
 
 def export_accounts_csv():
-    """Yield every account as CSV lines, by email, reading the database a batch at a time.
-
-    The first line starts with a byte order mark, so that Excel reads the file as UTF-8.
-    """
-    out = io.StringIO()
-    writer = csv.writer(out)
-
-    def line(cells):
-        writer.writerow(cells)
-        text = out.getvalue()
-        out.seek(0)
-        out.truncate()
-        return text
-
-    yield "\ufeff" + line(EXPORT_COLUMNS)
+    """Yield every account as CSV, by email, reading the database a batch at a time."""
     query = select(
-        Account.email,
-        Account.name,
-        Account.department,
+        neutralised(Account.email),
+        neutralised(Account.name),
+        neutralised(Account.department),
         Account.role,
         Account.public_id,
         Account.status,
-        Account.created_at,
+        utc_timestamp_text(Account.created_at),
     ).order_by(Account.email)
-    for row in db.session.execute(query.execution_options(yield_per=EXPORT_BATCH)):
-        email, name, department, role, public_id, status, created_at = row
-        yield line(
-            [
-                *(neutralise(cell) for cell in (email, name, department)),
-                role,
-                public_id,
-                status,
-                iso_utc(created_at),
-            ]
-        )
+    return csv_chunks(EXPORT_COLUMNS, query, EXPORT_BATCH)

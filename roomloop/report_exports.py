@@ -4,23 +4,24 @@ CSV or as an Excel workbook.
 Both read the database a batch at a time (a server-side cursor on PostgreSQL), so memory
 stays flat however long the range. The CSV is produced while it is sent; the workbook is
 written row by row to a temporary file by openpyxl's write-only mode, then sent.
+``csv_response`` and ``xlsx_response`` wrap them as downloads, for the API and the pages alike.
 """
 
-import csv
-import io
+import tempfile
 
+from flask import Response, send_file, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import func, select
+from sqlalchemy import String, case, cast, func, select
 
 from .errors import ValidationError
 from .extensions import db
-from .models import Account, Facility, Reservation, iso_utc
+from .models import Account, Facility, Reservation
 from .schedule import get_schedule
-from .spreadsheets import neutralise
+from .spreadsheets import csv_chunks, neutralised, utc_timestamp_text
 
 # (column, width in an Excel sheet)
 COLUMNS = (
@@ -48,6 +49,8 @@ TEXT_COLUMNS = frozenset({"facility", "building", "user", "email", "department",
 BATCH = 2_000
 XLSX_MAX_ROWS = 1_048_576 - 1  # a sheet's rows, less the header
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Reports name people and what they booked: no copy should stay in a shared cache.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def export_filename(scope, extension):
@@ -69,77 +72,60 @@ def count_rows(scope):
     return db.session.scalar(stmt)
 
 
-def export_rows(scope):
-    """Yield each reservation in ``scope`` as a tuple in ``HEADER`` order, by date and slot.
-
-    Values keep their types (dates, datetimes in UTC, integers, ``None``); the writers
-    format them.
-    """
-    times = {
-        slot.number: (f"{slot.start:%H:%M}", f"{slot.end:%H:%M}") for slot in get_schedule().slots
-    }
+def _statement(scope, columns):
+    """The scope's reservations with their facility and account, by date and slot."""
     stmt = (
-        select(
-            Reservation.public_id,
-            Facility.code,
-            Facility.name,
-            Facility.building,
-            Account.public_id,
-            Account.name,
-            Account.email,
-            Account.department,
-            Reservation.date,
-            Reservation.start_slot,
-            Reservation.end_slot,
-            Reservation.status,
-            Reservation.purpose,
-            Reservation.attendees,
-            Reservation.created_at,
-            Reservation.updated_at,
-        )
+        select(*columns)
         .join(Facility, Facility.id == Reservation.facility_id)
         .join(Account, Account.id == Reservation.account_id)
         .order_by(Reservation.date, Reservation.start_slot, Reservation.id)
     )
-    stmt = scope.filter(stmt, Reservation.date, Reservation.facility_id, Reservation.account_id)
-    for row in db.session.execute(stmt.execution_options(yield_per=BATCH)):
-        (rid, code, facility, building, uid, user, email, department, day, first, last) = row[:11]
-        status, purpose, attendees, created_at, updated_at = row[11:]
-        # A period the schedule no longer has (the day was shortened) has no times.
-        start_time = times.get(first, ("", ""))[0]
-        end_time = times.get(last, ("", ""))[1]
-        yield (
-            rid, code, facility, building, uid, user, email, department, day, first, last,
-            start_time, end_time, status, purpose, attendees, created_at, updated_at,
-        )  # fmt: skip
+    return scope.filter(stmt, Reservation.date, Reservation.facility_id, Reservation.account_id)
+
+
+def _slot_times(column, part):
+    """SQL for the start or end time of the slot in ``column``, from the bell schedule.
+
+    A period the schedule no longer has (the day was shortened) has no time.
+    """
+    times = {slot.number: f"{getattr(slot, part):%H:%M}" for slot in get_schedule().slots}
+    return case(times, value=column, else_="")
+
+
+def export_rows(scope):
+    """Yield each reservation in ``scope`` as a tuple in ``HEADER`` order, by date and slot.
+
+    Values keep their types (dates, datetimes in UTC, integers, ``None``) for the workbook.
+    """
+    columns = (
+        Reservation.public_id, Facility.code, Facility.name, Facility.building,
+        Account.public_id, Account.name, Account.email, Account.department,
+        Reservation.date, Reservation.start_slot, Reservation.end_slot,
+        _slot_times(Reservation.start_slot, "start"), _slot_times(Reservation.end_slot, "end"),
+        Reservation.status, Reservation.purpose, Reservation.attendees,
+        Reservation.created_at, Reservation.updated_at,
+    )  # fmt: skip
+    result = db.session.connection().execute(
+        _statement(scope, columns).execution_options(yield_per=BATCH)
+    )
+    yield from result
 
 
 def export_csv(scope):
-    """Yield the export as CSV text in chunks of ``BATCH`` rows.
+    """Yield the export as CSV text, a chunk per ``BATCH`` rows, formatted by the database.
 
-    The first chunk starts with a byte order mark, so that Excel reads the file as UTF-8;
-    text cells that a spreadsheet would run as formulas get an apostrophe first.
+    Text cells that a spreadsheet would run as formulas get an apostrophe first.
     """
-    out = io.StringIO()
-    writer = csv.writer(out)
-    out.write("\ufeff")
-    writer.writerow(HEADER)
-    for number, row in enumerate(export_rows(scope), start=1):
-        (rid, code, facility, building, uid, user, email, department, day, first, last) = row[:11]
-        start_time, end_time, status, purpose, attendees, created_at, updated_at = row[11:]
-        writer.writerow(
-            (
-                rid, code, neutralise(facility), neutralise(building), uid, neutralise(user),
-                neutralise(email), neutralise(department), day.isoformat(), first, last,
-                start_time, end_time, status, neutralise(purpose),
-                "" if attendees is None else attendees, iso_utc(created_at), iso_utc(updated_at),
-            )
-        )  # fmt: skip
-        if number % BATCH == 0:
-            yield out.getvalue()
-            out.seek(0)
-            out.truncate()
-    yield out.getvalue()
+    columns = (
+        Reservation.public_id, Facility.code, neutralised(Facility.name),
+        neutralised(Facility.building), Account.public_id, neutralised(Account.name),
+        neutralised(Account.email), neutralised(Account.department),
+        cast(Reservation.date, String), Reservation.start_slot, Reservation.end_slot,
+        _slot_times(Reservation.start_slot, "start"), _slot_times(Reservation.end_slot, "end"),
+        Reservation.status, neutralised(Reservation.purpose), Reservation.attendees,
+        utc_timestamp_text(Reservation.created_at), utc_timestamp_text(Reservation.updated_at),
+    )  # fmt: skip
+    return csv_chunks(HEADER, _statement(scope, columns), BATCH)
 
 
 def write_xlsx(scope, fileobj):
@@ -175,6 +161,38 @@ def write_xlsx(scope, fileobj):
     workbook.save(fileobj)
 
 
+def csv_response(scope):
+    """The export as a CSV download, streamed while it is produced, in constant memory."""
+    filename = export_filename(scope, "csv")
+    return Response(
+        stream_with_context(export_csv(scope)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **NO_STORE},
+    )
+
+
+def xlsx_response(scope):
+    """The export as an Excel download, written to a temporary file first.
+
+    Raises ``ValidationError`` before anything is sent when a sheet cannot hold the range.
+    """
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - send_file closes it once sent
+    try:
+        write_xlsx(scope, spool)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    response = send_file(
+        spool,
+        mimetype=XLSX_MIMETYPE,
+        as_attachment=True,
+        download_name=export_filename(scope, "xlsx"),
+    )
+    response.headers.update(NO_STORE)
+    return response
+
+
 def _header_cell(sheet, name, font):
     cell = WriteOnlyCell(sheet, value=f"{name} (UTC)" if name.endswith("_at") else name)
     cell.font = font
@@ -187,7 +205,7 @@ def _text_cell(sheet, value):
         return value
     if ILLEGAL_CHARACTERS_RE.search(value):  # control characters a sheet cannot hold
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value[0] != "=":
+    if not value.startswith("="):
         return value
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"

@@ -14,10 +14,10 @@ Definitions, in the README too:
 """
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import case, exists, extract, func, or_, select
+from sqlalchemy import case, extract, func, select
 
 from .errors import ValidationError
 from .extensions import db
@@ -27,6 +27,19 @@ from .schedule import get_schedule
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SCHOOL_WEEKDAYS = range(1, 6)  # ISO weekdays Monday to Friday
 MAX_REPORT_DAYS = 731  # two school years side by side
+
+
+def school_term(day):
+    """The first and last day of the school term that holds ``day``.
+
+    Terms follow the calendar year: autumn runs from 1 September to 31 December, spring
+    from 1 January to 31 March, summer from 1 April to 31 August.
+    """
+    if day.month >= 9:
+        return date(day.year, 9, 1), date(day.year, 12, 31)
+    if day.month <= 3:
+        return date(day.year, 1, 1), date(day.year, 3, 31)
+    return date(day.year, 4, 1), date(day.year, 8, 31)
 
 
 @dataclass(frozen=True)
@@ -39,14 +52,22 @@ class ReportScope:
     facility: Facility | None = None
     account: Account | None = None
     department: str | None = None
+    # The ids are read once, here: a streamed export filters by them after the request's
+    # session has ended and its objects can no longer be read.
+    facility_id: int | None = field(init=False)
+    account_id: int | None = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "facility_id", self.facility.id if self.facility else None)
+        object.__setattr__(self, "account_id", self.account.id if self.account else None)
 
     def filter(self, stmt, date_column, facility_column, account_column):
         """``stmt`` narrowed to this scope, given the columns that carry each dimension."""
         stmt = stmt.where(date_column.between(self.start, self.end))
-        if self.facility is not None:
-            stmt = stmt.where(facility_column == self.facility.id)
-        if self.account is not None:
-            stmt = stmt.where(account_column == self.account.id)
+        if self.facility_id is not None:
+            stmt = stmt.where(facility_column == self.facility_id)
+        if self.account_id is not None:
+            stmt = stmt.where(account_column == self.account_id)
         if self.department is not None:
             in_department = select(Account.id).where(Account.department == self.department)
             stmt = stmt.where(account_column.in_(in_department))
@@ -110,7 +131,8 @@ def usage_report(scope):
     schedule = get_schedule()
     slots_per_day = len(schedule.slots)
     facilities = _facilities(scope)
-    bookable_days = _bookable_days(scope, facilities)  # facility id -> Counter(weekday)
+    school_wide, own = _blackout_days(scope)
+    bookable_days = _bookable_days(scope, facilities, school_wide, own)
     days_per_weekday = sum(bookable_days.values(), Counter())
     total_days = sum(days_per_weekday.values())
     open_facilities = {f.id for f in facilities if f.status != "closed"}
@@ -118,7 +140,8 @@ def usage_report(scope):
     total = Measures()
     by_facility, by_weekday = defaultdict(Measures), defaultdict(Measures)
     by_slot, by_cell = defaultdict(Measures), defaultdict(Measures)
-    for facility_id, weekday, slot, held, on_blackout in _held_slots(scope):
+    on_blackout = _held_on_blackout_days(scope, school_wide, own)
+    for facility_id, weekday, slot, held in _held_slots(scope):
         bookable = (
             facility_id in open_facilities and weekday in SCHOOL_WEEKDAYS and slot in schedule
         )
@@ -130,7 +153,9 @@ def usage_report(scope):
             by_cell[weekday, slot],
         ):
             measures.slots_booked += held
-            measures.slots_on_bookable += held - on_blackout if bookable else 0
+            measures.slots_on_bookable += (
+                held - on_blackout[facility_id, weekday, slot] if bookable else 0
+            )
     for facility_id, weekday, status, number in _reservations(scope):
         for measures in (total, by_facility[facility_id], by_weekday[weekday]):
             if status == "cancelled":
@@ -191,8 +216,8 @@ def _facilities(scope):
     return db.session.scalars(select(Facility).order_by(Facility.code)).all()
 
 
-def _bookable_days(scope, facilities):
-    """Per facility id, how many bookable days the range has on each ISO weekday."""
+def _blackout_days(scope):
+    """The range's blackout days: school-wide, and per facility id."""
     school_wide, own = set(), defaultdict(set)
     blackouts = db.session.scalars(
         select(BlackoutDate).where(
@@ -202,6 +227,11 @@ def _bookable_days(scope, facilities):
     for blackout in blackouts:
         days = _days(max(blackout.start_date, scope.start), min(blackout.end_date, scope.end))
         (own[blackout.facility_id] if blackout.facility_id else school_wide).update(days)
+    return school_wide, own
+
+
+def _bookable_days(scope, facilities, school_wide, own):
+    """Per facility id, how many bookable days the range has on each ISO weekday."""
     school_days = [
         day
         for day in _days(scope.start, scope.end)
@@ -234,25 +264,33 @@ def _iso_weekday(column):
 
 
 def _held_slots(scope):
-    """Rows of (facility id, weekday, slot, slots held, of which on a blackout day)."""
+    """Rows of (facility id, weekday, slot, slots held)."""
     weekday = _iso_weekday(HeldSlot.date)
-    on_blackout = exists().where(
-        BlackoutDate.start_date <= HeldSlot.date,
-        BlackoutDate.end_date >= HeldSlot.date,
-        or_(BlackoutDate.facility_id.is_(None), BlackoutDate.facility_id == HeldSlot.facility_id),
+    stmt = select(HeldSlot.facility_id, weekday, HeldSlot.slot, func.count()).group_by(
+        HeldSlot.facility_id, weekday, HeldSlot.slot
     )
-    stmt = select(
-        HeldSlot.facility_id,
-        weekday,
-        HeldSlot.slot,
-        func.count(),
-        func.sum(case((on_blackout, 1), else_=0)),
-    ).group_by(HeldSlot.facility_id, weekday, HeldSlot.slot)
     stmt = scope.filter(stmt, HeldSlot.date, HeldSlot.facility_id, HeldSlot.account_id)
-    return [
-        (facility_id, int(day), slot, held, int(blackout or 0))
-        for facility_id, day, slot, held, blackout in db.session.execute(stmt)
-    ]
+    return [(f, int(day), slot, held) for f, day, slot, held in db.session.execute(stmt)]
+
+
+def _held_on_blackout_days(scope, school_wide, own):
+    """Slots held on the range's blackout days, by (facility id, weekday, slot).
+
+    Blackout days are few, so they are asked for by date; which of them black out which
+    facility is then told apart here.
+    """
+    days = school_wide.union(*own.values())
+    counts = Counter()
+    if not days:
+        return counts
+    stmt = select(HeldSlot.facility_id, HeldSlot.date, HeldSlot.slot, func.count()).group_by(
+        HeldSlot.facility_id, HeldSlot.date, HeldSlot.slot
+    )
+    stmt = scope.filter(stmt, HeldSlot.date, HeldSlot.facility_id, HeldSlot.account_id)
+    for facility_id, day, slot, held in db.session.execute(stmt.where(HeldSlot.date.in_(days))):
+        if day in school_wide or day in own.get(facility_id, ()):
+            counts[facility_id, day.isoweekday(), slot] += held
+    return counts
 
 
 def _reservations(scope):

@@ -25,7 +25,7 @@ def current_actor():
 
 
 def init_app(app):
-    from . import admin_accounts, admin_approvals, admin_facilities, admin_settings
+    from . import admin_accounts, admin_approvals, admin_facilities, admin_reports, admin_settings
     from .admin import bp as admin
     from .auth import bp as auth
     from .forms import LogoutForm
@@ -34,7 +34,8 @@ def init_app(app):
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
     app.register_blueprint(admin)
-    for section in (admin_accounts, admin_approvals, admin_facilities, admin_settings):
+    sections = (admin_accounts, admin_approvals, admin_facilities, admin_reports, admin_settings)
+    for section in sections:
         app.register_blueprint(section.bp)
     app.register_blueprint(auth)
 
