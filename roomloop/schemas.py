@@ -34,7 +34,7 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def _refuse_control_characters(value):
     if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
-        raise ValueError("must not contain control characters")
+        raise ValueError("Must not contain control characters.")
     if isinstance(value, list):
         for item in value:
             _refuse_control_characters(item)

@@ -335,11 +335,15 @@ def test_purpose_is_saved_in_place_for_htmx_and_with_a_redirect_otherwise(site, 
     empty = client.post(
         f"/my/{held}/purpose", data={"csrf_token": token, "purpose": " "}, headers=HX
     )
+    bell = client.post(
+        f"/my/{held}/purpose", data={"csrf_token": token, "purpose": "Bell\x07"}, headers=HX
+    )
 
     assert in_place.status_code == 200 and "<html" not in text(in_place)
     assert f'id="res-{held}"' in text(in_place) and "Purpose saved." in text(in_place)
     assert plain.status_code == 302 and plain.headers["Location"] == "/my"
     assert "The purpose must be 1 to 200 characters." in text(empty)
+    assert "Must not contain control characters." in text(bell)  # as the API refuses them
     fresh()
     assert db.session.scalar(select(Reservation.purpose).where(Reservation.public_id == held)) == (
         "Revision"

@@ -18,7 +18,7 @@ from ..facilities import facility_choices, find_facilities, get_facility
 from ..models import Reservation
 from ..rules import RuleViolation
 from ..schedule import get_schedule, is_weekend, school_now
-from ..schemas import GridQuery, ReservationCreate, parse_values
+from ..schemas import GridQuery, ReservationCreate, ReservationUpdate, parse_values
 from . import current_actor
 from .forms import BookingForm, CancelForm, PurposeForm
 
@@ -151,9 +151,8 @@ def change_purpose(public_id):
     error = None
     if form.validate_on_submit():
         try:
-            update_reservation(
-                current_actor(), reservation, purpose=(form.purpose.data or "").strip() or None
-            )
+            data = parse_values(ReservationUpdate, {"purpose": form.purpose.data or ""})
+            update_reservation(current_actor(), reservation, purpose=data.purpose)
         except DomainError as exc:
             error = _first_message(exc)
     else:
