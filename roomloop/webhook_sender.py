@@ -59,6 +59,7 @@ class Job:
     """What posting one delivery needs, read before the call so no transaction stays open."""
 
     delivery_id: int
+    endpoint_id: int
     url: str
     webhook_id: str
     body: str
@@ -74,9 +75,26 @@ def deliver_due(session=None):
     """Claim the deliveries that are due and post each; return how many were attempted."""
     jobs = _claim()
     http = session or requests.Session()
+    gone = set()  # endpoints that answered 410 in this round: the rest of their jobs wait
     for job in jobs:
-        _record(job, _post(http, job))
+        if job.endpoint_id in gone:
+            _release(job)
+            continue
+        outcome = _post(http, job)
+        _record(job, outcome)
+        if outcome.status_code == 410:
+            gone.add(job.endpoint_id)
     return len(jobs)
+
+
+def _release(job):
+    """Give a claimed delivery back untried (its endpoint was disabled meanwhile)."""
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == job.delivery_id)
+        .values(claimed_until=None)
+    )
+    db.session.commit()
 
 
 def _claim():
@@ -116,6 +134,7 @@ def _claim():
     jobs = [
         Job(
             delivery_id=d.id,
+            endpoint_id=d.endpoint_id,
             url=d.endpoint.url,
             webhook_id=d.event.public_id,
             body=json.dumps(event_payload(d.event), separators=(",", ":"), ensure_ascii=False),

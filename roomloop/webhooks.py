@@ -299,11 +299,26 @@ def check_target(url):
     if parts.scheme != "https":
         raise ValueError("Use an https:// URL.")
     for address in _resolve(parts.hostname, parts.port or 443):
-        if not address.is_global:
+        if not _is_public(address):
             raise ValueError(
                 f"{parts.hostname} resolves to {address}, a private, loopback or link-local "
                 "address; webhooks go to public addresses only."
             )
+
+
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _is_public(address):
+    """Whether ``address`` is public, judging an IPv6 address that wraps an IPv4 one
+    (mapped, 6to4, NAT64) by the IPv4 address inside it."""
+    if address.version == 6:
+        inner = address.ipv4_mapped or address.sixtofour
+        if inner is None and address in NAT64:
+            inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if inner is not None:
+            return inner.is_global
+    return address.is_global
 
 
 def _resolve(host, port):

@@ -303,3 +303,27 @@ def start_server(database_url):
     for process in processes:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def receivers():
+    """Return a factory of webhook receivers on 127.0.0.1, up unless ``up=False``; all stop after
+    the test."""
+    from webhook_receiver import Receiver
+
+    started = []
+
+    def make(up=True):
+        receiver = Receiver()
+        started.append(receiver)
+        return receiver.start() if up else receiver
+
+    yield make
+    for receiver in started:
+        receiver.stop()
+
+
+@pytest.fixture
+def receiver(receivers):
+    """Start a webhook receiver on 127.0.0.1 that answers 200 unless told otherwise."""
+    return receivers()

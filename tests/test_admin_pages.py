@@ -18,6 +18,7 @@ from conftest import make_app, school_day
 
 ADMIN_PAGES = {
     "/admin/approvals": ("Approvals", "reservations:approve"),
+    "/admin/reports": ("Reports", "reports:read"),
     "/admin/facilities": ("Facilities", "facilities:manage"),
     "/admin/settings": ("Settings", "settings:manage"),
     "/admin/keys": ("API keys", "keys:manage"),
@@ -125,11 +126,12 @@ def test_teacher_gets_403_on_every_admin_page_and_sees_no_admin_links(site, scho
     assert db.session.get(Facility, school["lab"].id).name == "STEM Lab Alpha"
 
 
-def test_approver_sees_approvals_only(site, school):
-    """An approver's nav adds Approvals; Facilities, Settings and API keys stay out of reach."""
+def test_approver_sees_approvals_and_reports_only(site, school):
+    """An approver's nav adds Approvals and Reports; the other admin pages stay out of reach."""
     client = signed_in_as(site, school["approver"])
-    assert list(nav_links(client)) == ["Book a room", "My reservations", "Approvals"]
+    assert list(nav_links(client)) == ["Book a room", "My reservations", "Approvals", "Reports"]
     assert client.get("/admin/approvals").status_code == 200
+    assert client.get("/admin/reports").status_code == 200
     for path in ("/admin/facilities", "/admin/settings", "/admin/keys"):
         assert client.get(path).status_code == 403, path
 
@@ -146,8 +148,9 @@ def test_admin_sees_every_admin_page_in_the_nav(site, school):
 def test_admin_pages_hold_no_inline_code(site, school):
     """No inline script, style attribute or event handler, which the CSP would block."""
     client = signed_in_as(site, school["admin"])
-    for path in ("/admin/approvals", "/admin/facilities", "/admin/facilities/new",
-                 "/admin/facilities/f1/edit", "/admin/settings"):  # fmt: skip
+    for path in ("/admin/approvals", "/admin/reports", "/admin/facilities",
+                 "/admin/facilities/new", "/admin/facilities/f1/edit",
+                 "/admin/settings"):  # fmt: skip
         response = client.get(path)
         assert response.status_code == 200, path
         html = response.get_data(as_text=True)

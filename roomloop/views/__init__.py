@@ -27,6 +27,7 @@ def current_actor():
 def init_app(app):
     from . import admin_accounts, admin_approvals, admin_facilities, admin_reports, admin_settings
     from .admin import bp as admin
+    from .admin_webhooks import bp as admin_webhooks
     from .auth import bp as auth
     from .forms import LogoutForm
     from .teacher import bp as teacher
@@ -37,6 +38,7 @@ def init_app(app):
     sections = (admin_accounts, admin_approvals, admin_facilities, admin_reports, admin_settings)
     for section in sections:
         app.register_blueprint(section.bp)
+    app.register_blueprint(admin_webhooks)
     app.register_blueprint(auth)
 
     @app.errorhandler(Forbidden)

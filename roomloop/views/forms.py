@@ -14,6 +14,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
 
+from ..webhooks import EVENT_PATTERNS, EVENT_TYPES
+
 
 class MultiCheckboxField(SelectMultipleField):
     """A multiple choice shown as a list of checkboxes."""
@@ -191,3 +193,48 @@ class AccountImportConfirmForm(FlaskForm):
 
     content = HiddenField()
     filename = HiddenField()
+
+
+def _event_label(event_type):
+    family, _, name = event_type.partition(".")
+    return f"Every {family} event ({event_type})" if name == "*" else event_type
+
+
+class WebhookForm(FlaskForm):
+    """Rendering and CSRF only: the values are validated by ``schemas.WebhookCreate`` and
+    ``webhooks.create_endpoint``, as for ``POST /v1/webhooks``."""
+
+    url = StringField(
+        "URL",
+        description="Where RoomLoop posts the events, e.g. https://timetable.example/hooks/roomloop.",
+        render_kw={
+            "maxlength": 2000,
+            "autocomplete": "off",
+            "type": "url",
+            "inputmode": "url",
+            "spellcheck": "false",
+        },
+    )
+    events = MultiCheckboxField(
+        "Events to send",
+        description="Tick a whole family to get its every event, including any added later, "
+        "or only the events the receiver needs.",
+        choices=[
+            SelectChoice(event_type, _event_label(event_type))
+            for family in ("reservation", "account")
+            for event_type in (*EVENT_PATTERNS, *EVENT_TYPES)
+            if event_type.startswith(family + ".")
+        ],
+        validate_choice=False,
+    )
+    description = StringField(
+        "Description",
+        description="Optional: what receives the events, e.g. Door displays in the Curie Building.",
+        render_kw={"maxlength": 200, "autocomplete": "off"},
+    )
+
+
+class WebhookStatusForm(FlaskForm):
+    """Enable or disable an endpoint: the status it should have after the click."""
+
+    status = HiddenField()
