@@ -21,6 +21,8 @@ def create_app(test_config=None):
     from . import (
         api,
         cli,
+        health,
+        logs,
         models,  # noqa: F401  (for Alembic)
         security,
         views,
@@ -28,6 +30,7 @@ def create_app(test_config=None):
     )
     from .sqlite import configure_sqlite
 
+    logs.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     security.init_app(app)  # first: HTTPS is enforced before anything else runs
@@ -47,6 +50,7 @@ def create_app(test_config=None):
         db.session.rollback()
 
     webhook_sender.init_app(app)
+    app.register_blueprint(health.bp)
     api.init_app(app)
     views.init_app(app)
     cli.init_app(app)

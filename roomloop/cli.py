@@ -1,6 +1,5 @@
 """Command-line tools: ``flask --app roomloop <command>``. Each is usable from scripts."""
 
-import logging
 import signal
 import threading
 
@@ -117,7 +116,6 @@ def deliver_webhooks(once):
             total += sent
         click.echo(f"Attempted {total} deliveries.")
         return
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -37,6 +37,8 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "LOG_FORMAT": None,  # "json" lines or "text"; None: json in production, text otherwise
+    "LOG_LEVEL": "INFO",
     # Webhooks. WEBHOOK_SENDER: "thread" sends from a thread in each web process (the
     # embedded default); "process" leaves it to `flask deliver-webhooks` (production).
     "WEBHOOK_SENDER": None,  # None: "thread" in development, "process" in production
@@ -61,6 +63,8 @@ def load_config(app, test_config=None):
             "sqlite:///" + os.path.join(app.instance_path, "roomloop.db")
         )
     production = app.config["ENV"] == "production"
+    if app.config["LOG_FORMAT"] is None:
+        app.config["LOG_FORMAT"] = "json" if production else "text"
     if app.config["WEBHOOK_SENDER"] is None:
         app.config["WEBHOOK_SENDER"] = "process" if production else "thread"
     if app.config["WEBHOOK_ALLOW_PRIVATE_TARGETS"] is None:
@@ -87,6 +91,10 @@ def check_config(config):
             f"ROOMLOOP_TIMEZONE {config['TIMEZONE']!r} is not a time zone; "
             "use a name such as 'Europe/London' or 'America/New_York'."
         ) from None
+    if config["LOG_FORMAT"] not in ("json", "text"):
+        raise ConfigError(
+            f"ROOMLOOP_LOG_FORMAT must be 'json' or 'text', not {config['LOG_FORMAT']!r}."
+        )
     if config["WEBHOOK_SENDER"] not in ("thread", "process"):
         raise ConfigError(
             "ROOMLOOP_WEBHOOK_SENDER must be 'thread' (in each web process) or 'process' "

@@ -308,7 +308,7 @@ def test_unknown_page_outside_api_stays_html_404(client):
     response = client.get("/nope")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
-    assert "X-Request-ID" not in response.headers
+    assert not response.is_json
 
 
 # --- Authentication ----------------------------------------------------------------------

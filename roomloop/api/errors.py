@@ -1,13 +1,13 @@
 """The one JSON error envelope of ``/v1``, and the HTTP meaning of every domain error."""
 
 import logging
-import uuid
 
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..auth.google import SignInRefused
 from ..errors import Forbidden, NotFound, ValidationError
+from ..logs import request_id
 from ..rules import RuleViolation, SlotConflict
 from .blueprint import bp
 
@@ -24,17 +24,6 @@ HTTP_CODES = {
     422: "rule_violation",
     429: "rate_limited",
 }
-
-
-def request_id():
-    """This request's id: the caller's ``X-Request-ID`` when it is sane, else a fresh one."""
-    if "roomloop.request_id" not in request.environ:
-        given = request.headers.get("X-Request-ID", "")
-        ok = 0 < len(given) <= 64 and given.replace("-", "").replace("_", "").isalnum()
-        request.environ["roomloop.request_id"] = (
-            given if (ok and given.isascii()) else uuid.uuid4().hex
-        )
-    return request.environ["roomloop.request_id"]
 
 
 def error_response(status, code, message, headers=None, **extra):
@@ -65,17 +54,10 @@ def http_error(exc):
     return error_response(exc.code, HTTP_CODES.get(exc.code, "http_error"), message, headers)
 
 
-def add_request_id(response):
-    if is_api_request():
-        response.headers["X-Request-ID"] = request_id()
-    return response
-
-
 def register_app_handlers(app):
     """Handlers that sit on the app: routing errors (unknown path or method) never reach
     the blueprint."""
     app.register_error_handler(HTTPException, http_error)
-    app.after_request(add_request_id)
 
 
 def unauthorized_response(message, **extra):
