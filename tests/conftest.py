@@ -273,6 +273,10 @@ def start_server(database_url):
                 sys.executable,
                 "-m",
                 "gunicorn",
+                # gunicorn's own defaults (sync workers, no keep-alive), not the production
+                # settings that it would otherwise read from ./gunicorn.conf.py.
+                "--config",
+                os.devnull,
                 "--workers",
                 str(workers),
                 "--threads",
