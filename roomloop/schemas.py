@@ -8,8 +8,9 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import PydanticCustomError
 
 from .errors import ValidationError
 from .models import (
@@ -24,7 +25,31 @@ Day = date  # for fields named ``date``, which hide the type inside their class
 
 FACILITY_CODE = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 RESERVATION_ID = r"^res_[0-9a-f]{1,30}$"
-SlotNumber = Annotated[int, Field(ge=1, le=48)]
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _whole_number(value):
+    """JSON has one number type: ``2.0`` is the integer 2. Text and booleans never are."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _iso_date(value):
+    """A date is written ``YYYY-MM-DD``; pydantic alone would read ``"0"`` as 1970-01-01."""
+    if not isinstance(value, str):
+        return value
+    try:
+        if ISO_DATE.fullmatch(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise PydanticCustomError("date_format", "Use a real date in the form YYYY-MM-DD.")
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+SlotNumber = Annotated[WholeNumber, Field(ge=1, le=48)]
 
 
 # C0 control characters other than tab, newline and carriage return: PostgreSQL cannot
@@ -57,11 +82,11 @@ class Query(BaseModel):
 
 class ReservationCreate(Schema):
     facility_id: Annotated[str, Field(min_length=1, max_length=64)]
-    date: date
+    date: IsoDate
     start_slot: SlotNumber
     end_slot: SlotNumber
     purpose: Annotated[str, Field(min_length=1, max_length=200)]
-    attendees: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    attendees: Annotated[WholeNumber, Field(ge=1, le=100_000)] | None = None
     user_id: Annotated[str, Field(max_length=32)] | None = None  # book for someone else
     override: list[Literal["R-04", "R-05", "R-06"]] = []
 
@@ -82,14 +107,14 @@ class ReservationUpdate(Schema):
 class RestrictionsInput(Schema):
     departments: list[Annotated[str, Field(min_length=1, max_length=80)]] = []
     roles: list[Literal[ROLES]] = []
-    max_slots_per_booking: Annotated[int, Field(ge=1, le=48)] | None = None
+    max_slots_per_booking: Annotated[WholeNumber, Field(ge=1, le=48)] | None = None
 
 
 class FacilityFields(Schema):
     name: Annotated[str, Field(min_length=1, max_length=120)]
     type: Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,39}$")]
     building: Annotated[str, Field(max_length=80)] = ""
-    capacity: Annotated[int, Field(ge=0, le=100_000)] = 0
+    capacity: Annotated[WholeNumber, Field(ge=0, le=100_000)] = 0
     amenities: list[Annotated[str, Field(min_length=1, max_length=60)]] = []
     status: Literal[FACILITY_STATUSES] = "active"
     requires_approval: bool = False
@@ -107,7 +132,7 @@ class FacilityUpdate(Schema):
     name: Annotated[str, Field(min_length=1, max_length=120)] | None = None
     type: Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,39}$")] | None = None
     building: Annotated[str, Field(max_length=80)] | None = None
-    capacity: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    capacity: Annotated[WholeNumber, Field(ge=0, le=100_000)] | None = None
     amenities: list[Annotated[str, Field(min_length=1, max_length=60)]] | None = None
     status: Literal[FACILITY_STATUSES] | None = None
     requires_approval: bool | None = None
@@ -134,8 +159,8 @@ class FacilityListQuery(Page):
 class ReservationListQuery(Page):
     user_id: str | None = None
     facility_id: str | None = None
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
+    from_: IsoDate | None = Field(default=None, alias="from")
+    to: IsoDate | None = None
     status: Literal[RESERVATION_STATUSES] | None = None
 
     @field_validator("to")
@@ -163,7 +188,7 @@ class GridQuery(Query):
 
 
 class AvailabilityQuery(Query):
-    date: date
+    date: IsoDate
 
 
 def parse_json(schema, raw_body):
@@ -247,8 +272,8 @@ class AccountImportQuery(Query):
 class ReportQuery(Query):
     """A report's or an export's range and filters; empty form fields mean "any"."""
 
-    from_: date = Field(alias="from")
-    to: date
+    from_: IsoDate = Field(alias="from")
+    to: IsoDate
     facility_id: Annotated[str, Field(max_length=64)] | None = None
     user_id: Annotated[str, Field(max_length=32)] | None = None
     department: Annotated[str, Field(max_length=80)] | None = None

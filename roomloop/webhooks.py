@@ -7,6 +7,7 @@ back, together. ``webhook_sender.py`` sends the deliveries.
 
 import base64
 import ipaddress
+import re
 import secrets
 import socket
 from datetime import timedelta
@@ -33,6 +34,8 @@ EVENT_PATTERNS = ("reservation.*", "account.*")
 # Sent only on request, to one endpoint, so that an admin can see a receiver work.
 TEST_EVENT = "webhook.test"
 MAX_ENDPOINTS = 50
+ENDPOINT_ID = re.compile(r"wh_[0-9a-f]{1,30}")
+DELIVERY_ID = re.compile(r"dlv_[0-9a-f]{1,30}")
 # Set in a session's info when it adds deliveries: committing it wakes the sender.
 DUE = "roomloop.webhooks_due"
 
@@ -118,6 +121,8 @@ def list_endpoints():
 
 
 def get_endpoint(public_id):
+    if not ENDPOINT_ID.fullmatch(public_id):  # never looked up: PostgreSQL refuses NUL
+        raise NotFound("webhook", public_id)
     endpoint = db.session.scalar(
         select(WebhookEndpoint).where(WebhookEndpoint.public_id == public_id)
     )
@@ -223,6 +228,8 @@ def find_deliveries(endpoint):
 
 
 def get_delivery(endpoint, public_id):
+    if not DELIVERY_ID.fullmatch(public_id):
+        raise NotFound("delivery", public_id)
     delivery = db.session.scalar(
         select(WebhookDelivery).where(
             WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.public_id == public_id

@@ -476,3 +476,79 @@ def test_unexpected_exception_is_logged(client, caplog, teacher_headers, broken_
     assert "trace-me-42" in record.getMessage()
     token = teacher_headers["Authorization"].split(" ", 1)[1]
     assert token not in caplog.text
+
+
+# --- Found by the generated requests of test_schemathesis.py ------------------------------
+
+
+@pytest.fixture
+def admin_headers(create_account, auth_headers):
+    return auth_headers(create_account(role="admin", name="Grace Admin"))
+
+
+def test_whole_numbers_written_with_a_fraction_are_integers(client, teacher_headers):
+    """JSON has one number type: ``2.0`` is the slot 2, while ``2.5`` is refused."""
+    body = reservation_body(start_slot=2.0, end_slot=3.0, attendees=12.0)
+    response = client.post("/v1/reservations", json=body, headers=teacher_headers)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert (response.json["start_slot"], response.json["attendees"]) == (2, 12)
+    response = client.post(
+        "/v1/reservations", json=reservation_body(start_slot=2.5), headers=teacher_headers
+    )
+    assert "start_slot" in assert_error(response, 400, "validation_error")["fields"]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        pytest.param("/v1/facilities/f1/availability?date=0", "date", id="availability-0"),
+        pytest.param("/v1/reservations?to=0", "to", id="list-to-0"),
+        pytest.param("/v1/reservations?from=2026-06-10T00:00:00", "from", id="list-datetime"),
+    ],
+)
+def test_query_dates_are_yyyy_mm_dd_only(client, teacher_headers, path, field):
+    """``0`` is not a date, though a bare parser would read it as 1970-01-01."""
+    response = client.get(path, headers=teacher_headers)
+    assert field in assert_error(response, 400, "validation_error")["fields"]
+
+
+def test_body_dates_are_yyyy_mm_dd_only(client, teacher_headers):
+    response = client.post(
+        "/v1/reservations", json=reservation_body(date="0"), headers=teacher_headers
+    )
+    error = assert_error(response, 400, "validation_error")
+    assert error["fields"] == {"date": "Use a real date in the form YYYY-MM-DD."}
+    assert stored_rows() == NOTHING_STORED
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/webhooks/%00",
+        "/v1/webhooks/wh_%00/deliveries",
+        "/v1/webhooks/%00/deliveries/dlv_%00/redeliver",
+    ],
+)
+def test_odd_webhook_ids_never_500(client, admin_headers, path):
+    """A webhook or delivery id that cannot be one is not looked up (PostgreSQL refuses NUL)."""
+    method = "POST" if path.endswith("redeliver") else "GET"
+    response = client.open(path, method=method, headers=admin_headers)
+    assert_error(response, 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [("GET", "/v1/accounts/bulk", {"POST"}), ("PATCH", "/v1/accounts/export", {"GET"})],
+)
+def test_wrong_method_on_account_files_is_405(client, admin_headers, method, path, allowed):
+    """``bulk`` and ``export`` are not account ids: a wrong method there is 405, not 404."""
+    response = client.open(path, method=method, headers=admin_headers)
+    assert_error(response, 405, "method_not_allowed")
+    assert allowed <= {m.strip() for m in response.headers["Allow"].split(",")}
+
+
+def test_an_override_in_the_last_week_of_9999_is_answered(client, teacher_headers, admin_headers):
+    """The weekly quota's week may end after the last date there is: it ends there instead."""
+    body = reservation_body(date="9999-12-31", override=["R-05"])
+    response = client.post("/v1/reservations", json=body, headers=admin_headers)
+    assert response.status_code == 201, response.get_data(as_text=True)

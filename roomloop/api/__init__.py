@@ -11,7 +11,7 @@ from .blueprint import bp
 
 # Reachable without a token; everything else under /v1 needs one, even a path that does
 # not exist, so that an anonymous caller learns nothing about the API's routes.
-PUBLIC_PATHS = {"/v1/auth/google"}
+PUBLIC_PATHS = {"/v1/auth/google", "/v1/openapi.json"}
 
 
 def authenticate():
@@ -30,9 +30,10 @@ def authenticate():
 
 
 # Importing the resource modules registers their routes on ``bp``.
-from . import accounts, auth, facilities, reports, reservations, webhooks  # noqa: E402, F401
+from . import accounts, auth, facilities, openapi, reports, reservations, webhooks  # noqa: E402, F401
 
-# Per token: every /v1 endpoint but the sign-in exchange, which is limited per address.
+# Per token: every /v1 endpoint but the sign-in exchange, which is limited per address, and
+# the OpenAPI document, which is public and static.
 limiter.shared_limit(
     lambda: current_app.config["RATE_LIMIT"],
     scope="v1",  # one quota per token across every endpoint, not one per route
@@ -48,4 +49,5 @@ def init_app(app):
     # headers in one registered earlier, so this one goes to the front of the list to run
     # after it.
     app.after_request_funcs.setdefault(None, []).insert(0, keep_retry_after_for_refusals)
+    app.url_map.converters["account_id"] = accounts.AccountIdConverter
     app.register_blueprint(bp)

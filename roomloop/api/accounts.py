@@ -5,6 +5,7 @@ before the body is read, so a teacher learns nothing from a 400.
 """
 
 from flask import Response, current_app, g, request, stream_with_context, url_for
+from werkzeug.routing import BaseConverter
 
 from ..account_import import ImportRejected, import_accounts
 from ..accounts import (
@@ -19,6 +20,7 @@ from ..models import Account
 from ..resources import account_resource
 from ..schedule import school_now
 from ..schemas import (
+    ACCOUNT_ID,
     AccountCreate,
     AccountImportQuery,
     AccountListQuery,
@@ -31,6 +33,13 @@ from .errors import error_response
 from .pagination import cursor_int, cursor_text, envelope, paginate
 
 DEFAULT_IMPORT_MAX_BYTES = 5 * 1024 * 1024  # about 50,000 accounts
+
+
+class AccountIdConverter(BaseConverter):
+    """An account id in a path, so that ``/accounts/bulk`` and ``/accounts/export`` are never
+    read as one: a wrong method on them answers 405, not 404 "no account 'bulk'"."""
+
+    regex = ACCOUNT_ID.removeprefix("^").removesuffix("$")
 
 
 @bp.errorhandler(ImportRejected)
@@ -60,14 +69,14 @@ def create_account_endpoint():
     return account_resource(account), 201, {"Location": location}
 
 
-@bp.get("/accounts/<public_id>")
+@bp.get("/accounts/<account_id:public_id>")
 def show_account(public_id):
     """Show one account."""
     g.actor.require("accounts:read")
     return account_resource(get_account(public_id))
 
 
-@bp.patch("/accounts/<public_id>")
+@bp.patch("/accounts/<account_id:public_id>")
 def update_account_endpoint(public_id):
     """Change an account's name, department, role or status; disabling revokes its tokens."""
     g.actor.require("accounts:manage")

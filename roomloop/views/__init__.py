@@ -29,6 +29,7 @@ def init_app(app):
     from .admin import bp as admin
     from .admin_webhooks import bp as admin_webhooks
     from .auth import bp as auth
+    from .docs import bp as docs
     from .forms import LogoutForm
     from .teacher import bp as teacher
 
@@ -40,6 +41,7 @@ def init_app(app):
         app.register_blueprint(section.bp)
     app.register_blueprint(admin_webhooks)
     app.register_blueprint(auth)
+    app.register_blueprint(docs)
 
     @app.errorhandler(Forbidden)
     def forbidden(exc):
