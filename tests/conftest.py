@@ -249,6 +249,54 @@ def auth_headers(app):
     return headers
 
 
+def launch_gunicorn(database_url, workers=4, threads=4, **env):
+    """Start RoomLoop under gunicorn on a free port; return the process and its URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    environment = {
+        **os.environ,
+        "ROOMLOOP_DATABASE_URL": database_url,
+        "ROOMLOOP_TIMEZONE": "UTC",
+        "ROOMLOOP_SECRET_KEY": "test-secret",
+        **{f"ROOMLOOP_{name}": str(value) for name, value in env.items()},
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            # gunicorn's own defaults (sync workers, no keep-alive), not the production
+            # settings that it would otherwise read from ./gunicorn.conf.py.
+            "--config",
+            os.devnull,
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=REPO_ROOT,
+        env=environment,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        try:
+            requests.get(url + "/", timeout=1)
+            return process, url
+        except requests.RequestException:  # not listening yet, or workers still booting
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("gunicorn did not start within 30 s")
+
+
 @pytest.fixture
 def start_server(database_url):
     """Return a function that starts RoomLoop under gunicorn on a free port and returns its URL.
@@ -258,50 +306,9 @@ def start_server(database_url):
     processes = []
 
     def start(workers=4, threads=4, **env):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        environment = {
-            **os.environ,
-            "ROOMLOOP_DATABASE_URL": database_url,
-            "ROOMLOOP_TIMEZONE": "UTC",
-            "ROOMLOOP_SECRET_KEY": "test-secret",
-            **{f"ROOMLOOP_{name}": str(value) for name, value in env.items()},
-        }
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                # gunicorn's own defaults (sync workers, no keep-alive), not the production
-                # settings that it would otherwise read from ./gunicorn.conf.py.
-                "--config",
-                os.devnull,
-                "--workers",
-                str(workers),
-                "--threads",
-                str(threads),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "wsgi:app",
-            ],
-            cwd=REPO_ROOT,
-            env=environment,
-        )
+        process, url = launch_gunicorn(database_url, workers, threads, **env)
         processes.append(process)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {process.returncode}")
-            try:
-                requests.get(url + "/", timeout=1)
-                return url
-            except requests.RequestException:  # not listening yet, or workers still booting
-                time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start within 30 s")
+        return url
 
     yield start
     for process in processes:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from conftest import REPO_ROOT, school_day
+from conftest import REPO_ROOT, launch_gunicorn, school_day
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -75,10 +75,22 @@ def school(create_account, create_facility, create_reservation, auth_headers):
     return {"day": day, "lab": lab, "ada": ada, "ben": ben, "ben_headers": auth_headers(ben)}
 
 
+@pytest.fixture(scope="session")
+def browser_server(database_url):
+    """Start RoomLoop with dev login on the test database, once for every browser test.
+
+    It keeps no state of its own between tests: each test's school is in the database.
+    """
+    process, url = launch_gunicorn(database_url, workers=2, threads=4, DEV_LOGIN=1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
 @pytest.fixture
-def server(school, start_server):
-    """Start RoomLoop with dev login on the test database (after the school is stored)."""
-    return start_server(workers=2, threads=4, DEV_LOGIN=1)
+def server(school, browser_server):
+    """The live RoomLoop, once this test's school is stored."""
+    return browser_server
 
 
 class PageLog:
