@@ -1,1 +1,2 @@
-"""Benchmarks: each prints its figures and asserts nothing (``python -m bench.<name>``)."""
+"""Benchmarks: each prints its figures and asserts nothing (``python -m bench`` for booking
+throughput and read latency, ``python -m bench.<name>`` for the others)."""

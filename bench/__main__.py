@@ -1,0 +1,5 @@
+"""``python -m bench [--quick]``: the booking benchmark (see ``bench.booking``)."""
+
+from .booking import main
+
+main()

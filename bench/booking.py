@@ -1,0 +1,239 @@
+"""Booking throughput, availability and grid latency of RoomLoop under gunicorn, against
+the bare stack's ceiling, on a district-sized database.
+
+Run: ``python -m bench [--quick]``. SQLite (a fresh file) by default; PostgreSQL when
+``ROOMLOOP_BENCH_DATABASE_URL`` names one (a schema of its own, dropped afterwards); Redis
+keeps the rate limits when ``ROOMLOOP_BENCH_REDIS_URL`` is set (else memory).
+
+1. Seeds 200 facilities, 2,000 accounts and 1,000,000 reservations (50,000 with
+   ``--quick``) with their held slots, from the past to beyond today's booking window, in
+   bulk (``bench.booking_seed``), and API keys for 320 teachers.
+2. Ceiling: ``bench.ceiling`` (Flask + SQLAlchemy, one INSERT per request) under the same
+   gunicorn settings, loaded by the same client with the same requests.
+3. RoomLoop under ``gunicorn -c gunicorn.conf.py`` (one worker per core, 4 threads each,
+   dev login on for the grid, webhooks left to a sender process that is not started, rate
+   limit out of reach): 32 clients book (``bench.booking_plan``: about 10% must get 409);
+   then 8 clients read availability (``GET /v1/facilities/:id/availability``) and 8 signed-in
+   browsers' worth of grid pages (``GET /?date=``); then one client alone reads some of
+   each again (``availability_1``, ``grid_1``: the server's time without queueing).
+4. Checks the database for double bookings, then prints a table and, on its last line, one
+   JSON object with every figure.
+
+The client, both servers and the database share the machine, so each figure includes
+their contention, and that of any other work running on the machine meanwhile.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import time
+import uuid
+from datetime import timedelta
+
+import requests
+from sqlalchemy import create_engine, make_url
+
+from . import ceiling
+from .booking_plan import booking_calls, make_plan, read_school
+from .booking_report import machine, print_report, summary
+from .booking_seed import (
+    BOOKING_WINDOW_DAYS,
+    build,
+    check_integrity,
+    create_teacher_keys,
+    row_counts,
+    today,
+)
+from .load import Call, run_load
+from .report_server import REPO_ROOT, Server
+from .reports import bench_database
+
+SIZES = {
+    "quick": {"rows": 50_000, "bookings": 1_500, "availability": 1_000, "grid": 120},
+    "full": {"rows": 1_000_000, "bookings": 5_000, "availability": 3_000, "grid": 500},
+}
+TEACHERS_WITH_KEYS = 320
+BOOKING_CLIENTS = 32
+READ_CLIENTS = 8
+SOLO_CALLS = 100
+WARMUP_BOOKINGS = 64
+THREADS = 4
+RATE_LIMIT = "100000000/minute"  # out of reach: the benchmark measures work, not refusals
+GUNICORN_CONFIG = REPO_ROOT / "gunicorn.conf.py"
+
+
+def server(database_url, workers, **options):
+    return Server(
+        database_url,
+        threads=THREADS,
+        rate_limit=RATE_LIMIT,
+        workers=workers,
+        config=GUNICORN_CONFIG,
+        **options,
+    )
+
+
+def app_env(redis_url):
+    return {
+        "ROOMLOOP_ENV": "development",  # for the dev login that signs the grid's browsers in
+        "ROOMLOOP_DEV_LOGIN": "1",
+        "ROOMLOOP_WEBHOOK_SENDER": "process",
+        "ROOMLOOP_LOG_LEVEL": "WARNING",
+        "ROOMLOOP_RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "ROOMLOOP_RATELIMIT_KEY_PREFIX": f"roomloop-bench-{uuid.uuid4().hex[:12]}",
+    }
+
+
+def measure_ceiling(database_url, calls, workers):
+    ceiling.create_table(database_url)
+    try:
+        env = {"BENCH_CEILING_DATABASE_URL": database_url}
+        with server(database_url, workers, app="bench.ceiling:app", env=env) as up:
+            rows = [Call("POST", "/rows", c.json, c.headers, 201) for c in calls]
+            run_load(up.url, rows[:WARMUP_BOOKINGS], BOOKING_CLIENTS)
+            return run_load(up.url, rows, BOOKING_CLIENTS)
+    finally:
+        ceiling.drop_table(database_url)
+
+
+def sign_in(base_url, account_public_id):
+    """Sign a browser in with the dev login form; return its Cookie header."""
+    with requests.Session() as browser:
+        page = browser.get(f"{base_url}/login", timeout=60).text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        answer = browser.post(
+            f"{base_url}/login/dev",
+            data={"csrf_token": token, "account_id": account_public_id},
+            allow_redirects=False,
+            timeout=60,
+        )
+        if answer.status_code != 302:
+            raise RuntimeError(f"dev login answered {answer.status_code}")
+        return "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
+
+
+def read_days(seeded, school, rng, count):
+    """Half in the booking window, half anywhere in the seeded history: school weekdays."""
+    span = (seeded.last_day - seeded.first_day).days
+    days = []
+    while len(days) < count:
+        if len(days) % 2:
+            days.append(rng.choice(school.days))
+            continue
+        day = seeded.first_day + timedelta(days=rng.randrange(span + 1))
+        if day.weekday() < 5:
+            days.append(day)
+    return days
+
+
+def availability_calls(days, school, keys, rng):
+    codes, tokens = sorted(school.codes.values()), list(keys.values())
+    return [
+        Call(
+            "GET",
+            f"/v1/facilities/{rng.choice(codes)}/availability?date={day.isoformat()}",
+            headers={"Authorization": f"Bearer {tokens[n % len(tokens)]}"},
+        )
+        for n, day in enumerate(days)
+    ]
+
+
+def grid_calls(days, cookies):
+    """The grid of each day, for one signed-in browser after another."""
+    return [
+        Call("GET", f"/?date={day.isoformat()}", headers={"Cookie": cookies[n % len(cookies)]})
+        for n, day in enumerate(days)
+    ]
+
+
+def measure_app(database_url, workers, redis_url, plan, availability, grid_days, teachers):
+    """Bookings, then availability and grid reads, on one RoomLoop server."""
+    warmup, measured = plan
+    results = {}
+    with server(database_url, workers, env=app_env(redis_url)) as up:
+        results["warmup"] = run_load(up.url, warmup, BOOKING_CLIENTS)
+        results["booking"] = run_load(up.url, measured, BOOKING_CLIENTS)
+        grid = grid_calls(grid_days, [sign_in(up.url, public_id) for public_id in teachers])
+        run_load(up.url, availability[:50] + grid[:16], READ_CLIENTS)  # warm-up
+        results["availability"] = run_load(up.url, availability, READ_CLIENTS)
+        results["grid"] = run_load(up.url, grid, READ_CLIENTS)
+        # One client alone: the server's own time per request, without queueing.
+        results["availability_1"] = run_load(up.url, availability[:SOLO_CALLS], 1)
+        results["grid_1"] = run_load(up.url, grid[: SOLO_CALLS // 4], 1)
+        up.output.seek(0)
+        log = up.output.read().decode(errors="replace")
+        results["server_tracebacks"] = log.count("Traceback")
+        # The first one in full, and the lines that say where the others ended.
+        first = log.find("Traceback")
+        results["server_log_excerpt"] = log[first : first + 3000] if first >= 0 else ""
+    return results
+
+
+def run(args, database_url):
+    started = time.perf_counter()
+    sizes = dict(SIZES["quick" if args.quick else "full"])
+    sizes.update({k: v for k, v in (("rows", args.rows), ("bookings", args.bookings)) if v})
+    info = machine()
+    kind = make_url(database_url).get_backend_name()
+    print(f"Seeding {sizes['rows']:,} reservations on {kind} ...", flush=True)
+    seeded = build(database_url, sizes["rows"])
+    keys = create_teacher_keys(database_url, TEACHERS_WITH_KEYS)
+    engine = create_engine(database_url)
+    seeded_counts = row_counts(engine)
+    tomorrow = today() + timedelta(days=1)
+    school = read_school(engine, tomorrow, today() + timedelta(days=BOOKING_WINDOW_DAYS))
+    warmup, measured = make_plan(school, sorted(keys), sizes["bookings"], WARMUP_BOOKINGS)
+    plan = (booking_calls(warmup, keys), booking_calls(measured, keys))
+    rng = random.Random(7)
+    days = read_days(seeded, school, rng, sizes["availability"])
+    availability = availability_calls(days, school, keys, rng)
+    grid_days = read_days(seeded, school, rng, sizes["grid"])
+    teachers = [f"usr_{n:010x}" for n in sorted(keys)[:READ_CLIENTS]]  # report_seed's ids
+    print(f"Seeded in {seeded.seconds:.1f} s; measuring the ceiling ...", flush=True)
+    workers = os.cpu_count()
+    ceiling_result = measure_ceiling(database_url, plan[1], workers)
+    print("Measuring RoomLoop ...", flush=True)
+    results = measure_app(
+        database_url, workers, args.redis_url, plan, availability, grid_days, teachers
+    )
+    print("Checking the database ...", flush=True)
+    checks = check_integrity(engine, seeded.reservations)
+    counts = row_counts(engine)
+    engine.dispose()
+    info["load_average_after"] = os.getloadavg()[0]
+    return summary(
+        mode="quick" if args.quick else "full",
+        database=kind,
+        redis=bool(args.redis_url),
+        sizes=sizes,
+        seeded=seeded,
+        seeded_counts=seeded_counts,
+        counts=counts,
+        ceiling=ceiling_result,
+        results=results,
+        checks=checks,
+        machine=info,
+        gunicorn={"workers": workers, "threads": THREADS, "config": GUNICORN_CONFIG.name},
+        clients={"booking": BOOKING_CLIENTS, "reads": READ_CLIENTS},
+        total_seconds=time.perf_counter() - started,
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="50,000 reservations, < 5 min")
+    parser.add_argument("--rows", type=int, help="reservations to seed (overrides the mode)")
+    parser.add_argument("--bookings", type=int, help="bookings to measure (overrides the mode)")
+    args = parser.parse_args()
+    args.database_url = os.environ.get("ROOMLOOP_BENCH_DATABASE_URL") or None
+    args.redis_url = os.environ.get("ROOMLOOP_BENCH_REDIS_URL") or None
+    with bench_database(args.database_url) as database_url:
+        figures = run(args, database_url)
+    print_report(figures)
+    print(json.dumps(figures, default=str, separators=(",", ":")))
+
+
+if __name__ == "__main__":
+    main()

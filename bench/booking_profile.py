@@ -1,0 +1,272 @@
+"""Where the time of one booking goes: ``POST /v1/reservations`` in process, one at a time.
+
+Run: ``python -m bench.booking_profile [--rows N] [--bookings N]``. On the district of
+``bench.booking_seed`` (50,000 reservations by default; PostgreSQL when
+``ROOMLOOP_BENCH_DATABASE_URL`` names one) it sends the booking benchmark's plan through the
+test client:
+
+1. timed, without a profiler: milliseconds per accepted booking (201) and per refusal
+   (409), SQL statements per request by the code that issued them, and the time spent
+   inside write transactions (on SQLite, RoomLoop begins every POST's transaction with
+   BEGIN IMMEDIATE, so that time is held under the database's single write lock);
+2. under cProfile: the cumulative time per request of the steps of the booking path, and
+   the functions with the most time of their own.
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import random
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy import create_engine, event
+
+from roomloop.extensions import db
+
+from .booking import TEACHERS_WITH_KEYS, availability_calls
+from .booking_plan import booking_calls, make_plan, read_school
+from .booking_seed import BOOKING_WINDOW_DAYS, build, create_teacher_keys, make_app, today
+from .load import Call
+from .reports import bench_database
+
+# Who issued a statement: the innermost of these functions on the stack (``suggestions``
+# wins wherever it is: everything a refusal does to find alternatives counts there).
+CALLERS = {
+    "find_bearer": "token lookup (find_bearer)",
+    "touch_token": "token last-used update",
+    "get_setting": "settings (get_setting)",
+    "_find": "facility lookup",
+    "check_slots_free": "R-03 held slots",
+    "check_consecutive_slots": "R-04 own adjacent slots",
+    "check_weekly_quota": "R-06 weekly count",
+    "check_school_day": "R-07 blackouts",
+    "check_no_double_booking": "R-10 teacher's slots",
+    "subscribed_endpoints": "webhook endpoints",
+    "reservation_resource": "response: reload after commit",
+    "flush": "INSERTs (session flush)",
+    "on_begin": "BEGIN",
+    "authenticate": "token reload after the last-used commit",
+    "create_reservation_endpoint": "reservation reload after commit (endpoint)",
+}
+# Steps of the booking path, for the profile table: (label, file fragment, function).
+STEPS = [
+    ("whole request (Flask full_dispatch_request)", "flask/app.py", "full_dispatch_request"),
+    ("authenticate (before_request)", "roomloop/api/__init__.py", "authenticate"),
+    ("  find_bearer: token lookup", "roomloop/auth/tokens.py", "find_bearer"),
+    ("  touch_token: last-used update", "roomloop/auth/tokens.py", "touch_token"),
+    ("rate limit check (incl. find_bearer, its key)", "flask_limiter/", "_check_request_limit"),
+    ("parse_json (pydantic)", "roomloop/schemas.py", "parse_json"),
+    ("facility lookup (_find)", "roomloop/api/reservations.py", "_find"),
+    ("create_reservation", "roomloop/booking.py", "create_reservation"),
+    ("  decide: rules R-01..R-11", "roomloop/booking.py", "decide"),
+    ("    suggest_alternatives (409 only)", "roomloop/availability.py", "suggest_alternatives"),
+    ("  get_setting (all callers)", "roomloop/settings.py", "get_setting"),
+    ("  session.flush: INSERTs", "sqlalchemy/orm/session.py", "flush"),
+    ("  record_event: outbox", "roomloop/webhooks.py", "record_event"),
+    ("  session.commit", "sqlalchemy/orm/session.py", "commit"),
+    ("reservation_resource (all calls)", "roomloop/resources.py", "reservation_resource"),
+    ("JSON response (Flask make_response)", "flask/app.py", "make_response"),
+    ("after_request hooks", "flask/app.py", "process_response"),
+]
+READS = 100
+STATEMENT = re.compile(r"^\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM|BEGIN\w*)\s*(\w*)", re.I)
+
+
+class SqlMeter:
+    """Counts statements by caller and by verb and table, and times write transactions."""
+
+    def __init__(self, engine):
+        self.by_caller, self.by_statement = Counter(), Counter()
+        self.statements, self.in_transaction, self._began = 0, 0.0, None
+        self.engine = engine
+        self.listeners = [
+            ("before_cursor_execute", self.on_statement),
+            ("begin", self.on_begin),
+            ("commit", self.on_end),
+            ("rollback", self.on_end),
+        ]
+        for name, listener in self.listeners:
+            event.listen(engine, name, listener)
+
+    def remove(self):
+        for name, listener in self.listeners:
+            event.remove(self.engine, name, listener)
+
+    def on_statement(self, _conn, _cursor, statement, *_args):
+        self.statements += 1
+        self.by_caller[caller()] += 1
+        match = STATEMENT.match(statement)
+        verb, table = (match.group(1).upper(), match.group(2)) if match else ("other", "")
+        if verb == "SELECT":
+            found = re.search(r"\bFROM\s+(\w+)", statement)
+            table = found.group(1) if found else ""
+        self.by_statement[f"{verb} {table}".strip()] += 1
+
+    def on_begin(self, _conn):
+        self._began = time.perf_counter()
+
+    def on_end(self, _conn):
+        if self._began is not None:
+            self.in_transaction += time.perf_counter() - self._began
+            self._began = None
+
+    def reset(self):
+        self.by_caller.clear()
+        self.by_statement.clear()
+        self.statements, self.in_transaction = 0, 0.0
+
+
+def caller():
+    frame, found = sys._getframe(2), None
+    while frame is not None:
+        name = frame.f_code.co_name
+        if name == "suggest_alternatives":
+            return "suggestions (refusals only)"
+        if found is None and name in CALLERS:
+            found = CALLERS[name]
+        frame = frame.f_back
+    return found or "other"
+
+
+def send(client, call):
+    response = client.open(call.path, method=call.method, json=call.json, headers=call.headers)
+    if response.status_code not in (call.expect, *call.accept):
+        raise RuntimeError(f"{call.json} -> {response.status_code}: {response.get_data()[:300]}")
+    return response.status_code
+
+
+def timed_pass(client, meter, calls, label=None):
+    """Per answer: [milliseconds], statements, transaction seconds, callers, statements.
+
+    Answers are told apart by status and by whether the request also recorded its token's
+    last use (the first use of a key in a minute commits an UPDATE of its own).
+    """
+    figures = {}
+    for call in calls:
+        meter.reset()
+        started = time.perf_counter()
+        status = send(client, call)
+        elapsed = (time.perf_counter() - started) * 1000
+        answer = str(label or status)
+        if "Authorization" in call.headers:
+            touched = meter.by_statement["UPDATE api_tokens"] > 0
+            answer += f", {'first' if touched else 'later'} use of its key in a minute"
+        f = figures.setdefault(
+            answer, {"ms": [], "sql": 0, "tx_ms": 0.0, "callers": Counter(), "kinds": Counter()}
+        )
+        f["ms"].append(elapsed)
+        f["sql"] += meter.statements
+        f["tx_ms"] += meter.in_transaction * 1000
+        f["callers"].update(meter.by_caller)
+        f["kinds"].update(meter.by_statement)
+    return figures
+
+
+def profiled_pass(client, calls):
+    profiles = {}
+    for call in calls:
+        profile = profiles.setdefault(call.expect, [cProfile.Profile(), 0])
+        profile[0].enable()
+        send(client, call)
+        profile[0].disable()
+        profile[1] += 1
+    return profiles
+
+
+def print_timed(figures, database):
+    print(f"\nIn process, one request at a time, on {database} (no profiler):")
+    for status, f in sorted(figures.items()):
+        n = len(f["ms"])
+        print(
+            f"  {status}: {n} requests, mean {statistics.mean(f['ms']):.1f} ms, median "
+            f"{statistics.median(f['ms']):.1f} ms; {f['sql'] / n:.1f} SQL statements per request; "
+            f"{f['tx_ms'] / n:.1f} ms per request inside transactions"
+        )
+        print("    statements per request, by the code that issued them:")
+        for name, count in f["callers"].most_common():
+            print(f"      {count / n:6.2f}  {name}")
+        print("    statements per request, by kind:")
+        for name, count in f["kinds"].most_common():
+            print(f"      {count / n:6.2f}  {name}")
+
+
+def print_profile(profile, count, status):
+    stats = pstats.Stats(profile)
+    total = 0.0
+    rows = []
+    for label, path, function in STEPS:
+        cumulative, calls = 0.0, 0
+        for (filename, _line, name), (_cc, nc, _tt, ct, _callers) in stats.stats.items():
+            if name == function and path in filename:
+                cumulative, calls = cumulative + ct, calls + nc
+        rows.append((label, calls / count, cumulative * 1000 / count))
+        if function == "full_dispatch_request":
+            total = cumulative * 1000 / count
+    print(f"\nUnder cProfile, {count} requests answered {status} (times inflated by the profiler):")
+    print(f"  {'step':<46}{'calls/req':>10}{'ms/req':>9}{'share':>8}")
+    for label, calls, ms in rows:
+        share = f"{ms / total:.0%}" if total else ""
+        print(f"  {label:<46}{calls:>10.1f}{ms:>9.2f}{share:>8}")
+    print("  functions with the most time of their own (ms per request):")
+    own = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:12]
+    for (filename, line, name), (_cc, nc, tt, _ct, _callers) in own:
+        where = "/".join(filename.split("/")[-2:])
+        print(f"    {tt * 1000 / count:7.3f}  {nc / count:7.1f}x  {name} ({where}:{line})")
+
+
+def reads(client, meter, school, keys):
+    """Availability and the grid, in process, in the booking window."""
+    rng = random.Random(3)
+    days = [rng.choice(school.days) for _ in range(READS)]
+    calls = availability_calls(days, school, keys, rng)
+    grid = [Call("GET", f"/?date={day.isoformat()}") for day in days[: READS // 5]]
+    with client.session_transaction() as session:  # signed in, as Flask-Login keeps it
+        session["_user_id"], session["_fresh"] = "usr_0000000001", True
+    for call in calls[:10] + grid[:3]:  # warm-up
+        send(client, call)
+    figures = timed_pass(client, meter, calls, label="GET availability")
+    figures.update(timed_pass(client, meter, grid, label="GET / (the grid)"))
+    return figures
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--bookings", type=int, default=400, help="per pass (two passes)")
+    args = parser.parse_args()
+    with bench_database(os.environ.get("ROOMLOOP_BENCH_DATABASE_URL") or None) as url:
+        build(url, args.rows)
+        keys = create_teacher_keys(url, TEACHERS_WITH_KEYS)
+        engine = create_engine(url)
+        school = read_school(
+            engine, today() + timedelta(days=1), today() + timedelta(days=BOOKING_WINDOW_DAYS)
+        )
+        engine.dispose()
+        warmup, plan = make_plan(school, sorted(keys), 2 * args.bookings, 30)
+        warmup, plan = booking_calls(warmup, keys), booking_calls(plan, keys)
+        app = make_app(url)
+        app.config["RATE_LIMIT"] = "100000000/minute"
+        client = app.test_client()
+        with app.app_context():
+            meter = SqlMeter(db.engine)
+            database = db.engine.dialect.name
+        for call in warmup:
+            send(client, call)
+        print_timed(timed_pass(client, meter, plan[: args.bookings]), database)
+        print_timed(reads(client, meter, school, keys), database)
+        meter.remove()
+        profiles = profiled_pass(client, plan[args.bookings :])
+        for status, (profile, count) in sorted(profiles.items()):
+            print_profile(profile, count, status)
+        with app.app_context():
+            db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

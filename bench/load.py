@@ -1,0 +1,92 @@
+"""An HTTP load generator: a list of calls sent by N concurrent clients over keep-alive
+connections (asyncio and aiohttp, in the process that runs the benchmark, not the server's).
+
+Each client takes the next call as soon as its previous one is answered, so the server
+always has N requests in hand; the run's requests per second and every call's latency are
+measured on the client, network and queueing included.
+"""
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import aiohttp
+
+UNEXPECTED_KEPT = 5  # unexpected answers kept, with the start of their bodies
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    json: dict | None = None
+    headers: dict = field(default_factory=dict)
+    expect: int = 200  # the status the plan predicts
+    accept: tuple = ()  # other statuses that are right too (either side of a race)
+
+
+@dataclass
+class Result:
+    calls: int
+    seconds: float
+    latencies_ms: list
+    statuses: Counter
+    expected: Counter  # statuses the plan predicted, to compare with ``statuses``
+    unexpected: int = 0  # answers with another status than predicted
+    client_errors: int = 0  # no answer: refused, reset or timed out
+    samples: list = field(default_factory=list)
+
+    @property
+    def rps(self):
+        return self.calls / self.seconds if self.seconds else 0.0
+
+    @property
+    def server_errors(self):
+        return sum(n for status, n in self.statuses.items() if status >= 500)
+
+    def percentile(self, q):
+        """The ``q``-th percentile (0-100) of the latencies, by the nearest-rank method."""
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        rank = max(1, -(-len(ordered) * q // 100))  # ceil
+        return ordered[int(rank) - 1]
+
+
+def run_load(base_url, calls, concurrency, timeout=120):
+    """Send ``calls`` to ``base_url`` from ``concurrency`` clients; return the ``Result``."""
+    return asyncio.run(_run(base_url, calls, concurrency, timeout))
+
+
+async def _run(base_url, calls, concurrency, timeout):
+    pending = iter(calls)
+    result = Result(len(calls), 0.0, [], Counter(), Counter(c.expect for c in calls))
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    client_timeout = aiohttp.ClientTimeout(total=timeout)
+    async with aiohttp.ClientSession(base_url, connector=connector, timeout=client_timeout) as s:
+        started = time.perf_counter()
+        await asyncio.gather(*(_client(s, pending, result) for _ in range(concurrency)))
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+async def _client(session, pending, result):
+    for call in pending:  # one shared iterator: each call is sent once, by whichever is free
+        started = time.perf_counter()
+        try:
+            async with session.request(
+                call.method, call.path, json=call.json, headers=call.headers
+            ) as response:
+                body = await response.read()
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError):
+            result.client_errors += 1
+            continue
+        result.latencies_ms.append((time.perf_counter() - started) * 1000)
+        result.statuses[status] += 1
+        if status != call.expect and status not in call.accept:
+            result.unexpected += 1
+            if len(result.samples) < UNEXPECTED_KEPT:
+                text = body[:300].decode(errors="replace")
+                result.samples.append(f"{call.method} {call.path} -> {status}: {text}")
