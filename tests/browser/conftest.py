@@ -75,11 +75,12 @@ def school(create_account, create_facility, create_reservation, auth_headers):
     return {"day": day, "lab": lab, "ada": ada, "ben": ben, "ben_headers": auth_headers(ben)}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser_server(database_url):
-    """Start RoomLoop with dev login on the test database, once for every browser test.
+    """Start RoomLoop with dev login on the test database, once for the browser tests.
 
-    It keeps no state of its own between tests: each test's school is in the database.
+    It keeps no state of its own between tests: each test's school is in the database. It
+    stops when they are done: its webhook sender must not take other tests' deliveries.
     """
     process, url = launch_gunicorn(database_url, workers=2, threads=4, DEV_LOGIN=1)
     yield url
