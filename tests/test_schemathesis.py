@@ -184,7 +184,7 @@ def _free(facility, day, slots):
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=10,
     derandomize=True,
     deadline=None,
     database=None,
