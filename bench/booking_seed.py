@@ -23,8 +23,8 @@ from .report_seed import (
     BLOCKS,
     FACILITIES,
     FIRST_DAY,
+    holiday_days,
     reservation_rows,
-    school_holidays,
     seed,
     tune_for_loading,
 )
@@ -79,11 +79,7 @@ def first_day_for(count, last_day):
     while True:
         if day.year != year:
             year = day.year
-            holidays = {
-                start + timedelta(days=n)
-                for start, end, _ in school_holidays(year)
-                for n in range((end - start).days + 1)
-            }
+            holidays = holiday_days(year)
         if day.weekday() < 5 and day not in holidays:
             needed -= 1
             if needed == 0:

@@ -77,17 +77,22 @@ def school_holidays(year):
     ]
 
 
+def holiday_days(year):
+    """Every day of ``year``'s school-wide blackouts."""
+    return {
+        start + timedelta(days=n)
+        for start, end, _ in school_holidays(year)
+        for n in range((end - start).days + 1)
+    }
+
+
 def school_days(first_day=FIRST_DAY):
     """Weekdays from ``first_day`` on that are not in a school-wide blackout, for ever."""
     day, year, holidays = first_day, None, set()
     while True:
         if day.year != year:
             year = day.year
-            holidays = {
-                start + timedelta(days=n)
-                for start, end, _ in school_holidays(year)
-                for n in range((end - start).days + 1)
-            }
+            holidays = holiday_days(year)
         if day.weekday() < 5 and day not in holidays:
             yield day
         day += timedelta(days=1)
