@@ -4,12 +4,11 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
 
 from .extensions import db
-from .models import BlackoutDate, Facility, HeldSlot, Reservation
+from .models import Account, BlackoutDate, Facility, HeldSlot, Reservation
 from .resources import facility_ref
-from .rules import RuleViolation, evaluate
+from .rules import RuleViolation, evaluate, load_snapshot
 from .schedule import Slot, get_schedule, is_weekend, school_now
 
 SUGGESTIONS_PER_KIND = 3
@@ -18,43 +17,64 @@ DAYS_SEARCHED_AHEAD = 7
 
 
 @dataclass(frozen=True)
+class Holder:
+    """Who holds a slot: what the grid and the availability API show of the reservation."""
+
+    reservation_id: str  # public id
+    status: str  # pending | confirmed
+    account_id: int
+    account_name: str
+
+
+@dataclass(frozen=True)
 class SlotState:
     slot: Slot
     status: str  # free | booked | pending | closed | past | blackout
-    reservation: Reservation | None
+    holder: Holder | None
 
 
 def day_availability(facilities, day, now=None):
-    """Map each facility's id to the state of every slot of ``day``, in two queries."""
+    """Map each facility's id to the state of every slot of ``day``, in two queries.
+
+    Plain rows rather than loaded reservations: a grid of 50 rooms has hundreds of cells.
+    """
     schedule = get_schedule()
     now = now or school_now()
     ids = [f.id for f in facilities]
     held = {
-        (h.facility_id, h.slot): h.reservation
-        for h in db.session.scalars(
-            select(HeldSlot)
+        (facility_id, slot): Holder(*holder)
+        for facility_id, slot, *holder in db.session.execute(
+            select(
+                HeldSlot.facility_id,
+                HeldSlot.slot,
+                Reservation.public_id,
+                Reservation.status,
+                Reservation.account_id,
+                Account.name,
+            )
+            .join(Reservation, HeldSlot.reservation_id == Reservation.id)
+            .join(Account, Reservation.account_id == Account.id)
             .where(HeldSlot.facility_id.in_(ids), HeldSlot.date == day)
-            .options(joinedload(HeldSlot.reservation))  # with its account, in one query
         )
     }
-    blackouts = db.session.scalars(
-        select(BlackoutDate).where(
+    blackouts = db.session.execute(
+        select(BlackoutDate.facility_id).where(
             BlackoutDate.start_date <= day,
             BlackoutDate.end_date >= day,
             or_(BlackoutDate.facility_id.is_(None), BlackoutDate.facility_id.in_(ids)),
         )
-    ).all()
-    school_closed = is_weekend(day) or any(b.facility_id is None for b in blackouts)
-    closed_facilities = {b.facility_id for b in blackouts}
+    ).scalars()
+    closed_facilities = set(blackouts)
+    school_closed = is_weekend(day) or None in closed_facilities
     started = {s.number for s in schedule.slots if schedule.starts_at(day, s.number) <= now}
 
     result = {}
     for facility in facilities:
         states = []
         for slot in schedule.slots:
-            reservation = held.get((facility.id, slot.number))
-            if reservation is not None:
-                status = "pending" if reservation.status == "pending" else "booked"
+            holder = held.get((facility.id, slot.number))
+            if holder is not None:
+                status = "pending" if holder.status == "pending" else "booked"
             elif facility.status != "active":
                 status = "closed"
             elif school_closed or facility.id in closed_facilities:
@@ -63,7 +83,7 @@ def day_availability(facilities, day, now=None):
                 status = "past"
             else:
                 status = "free"
-            states.append(SlotState(slot, status, reservation))
+            states.append(SlotState(slot, status, holder))
         result[facility.id] = states
     return result
 
@@ -73,27 +93,39 @@ def suggest_alternatives(ctx):
     free times, then similar facilities free at the asked time.
 
     Every suggestion has passed the whole rules engine for the same person, so following
-    one succeeds unless somebody else books it first.
+    one succeeds unless somebody else books it first. The candidates are judged on one
+    snapshot of the database, loaded once for all of them.
     """
     req = ctx.request
     limit = req.facility.max_slots_per_booking or ctx.params.max_consecutive_slots
     length = req.slot_count if "R-04" in req.overrides else min(req.slot_count, limit)
     schedule = ctx.schedule
-
-    def passes(candidate):
-        try:
-            evaluate(replace(ctx, request=candidate))
-        except RuleViolation:
-            return False
-        return True
-
-    same_place = []
     days = [
         req.date + timedelta(days=k)
         for k in range(DAYS_SEARCHED_AHEAD + 1)
         if req.date <= date.max - timedelta(days=k)  # a request for 9999-12-31 still answers
     ]
-    taken = _taken_slots([req.facility.id], days[0], days[-1])
+    similar = db.session.scalars(
+        select(Facility).where(
+            Facility.type == req.facility.type,
+            Facility.id != req.facility.id,
+            Facility.status == "active",
+        )
+    ).all()
+    snapshot = load_snapshot(
+        req.account,
+        [([req.facility.id], days[0], days[-1]), ([f.id for f in similar], req.date, req.date)],
+    )
+    taken = {(h.facility_id, h.date, h.slot) for h in snapshot.held}
+
+    def passes(candidate):
+        try:
+            evaluate(replace(ctx, request=candidate, snapshot=snapshot))
+        except RuleViolation:
+            return False
+        return True
+
+    same_place = []
     starts = range(schedule.first, schedule.last - length + 2)
     for day in (d for d in days if not is_weekend(d)):
         for start in sorted(starts, key=lambda s: abs(s - req.start_slot)):
@@ -107,13 +139,6 @@ def suggest_alternatives(ctx):
             same_place.append(candidate)
     found = _first_passing(same_place, passes)
 
-    similar = db.session.scalars(
-        select(Facility).where(
-            Facility.type == req.facility.type,
-            Facility.id != req.facility.id,
-            Facility.status == "active",
-        )
-    ).all()
     similar.sort(
         key=lambda f: (
             f.building != req.facility.building,
@@ -121,7 +146,6 @@ def suggest_alternatives(ctx):
             f.name,
         )
     )
-    taken = _taken_slots([f.id for f in similar], req.date, req.date)
     elsewhere = [
         candidate
         for candidate in (replace(req, facility=f) for f in similar)
@@ -129,15 +153,6 @@ def suggest_alternatives(ctx):
     ]
     found += _first_passing(elsewhere, passes)
     return [_suggestion(c, schedule) for c in found]
-
-
-def _taken_slots(facility_ids, first_day, last_day):
-    rows = db.session.execute(
-        select(HeldSlot.facility_id, HeldSlot.date, HeldSlot.slot).where(
-            HeldSlot.facility_id.in_(facility_ids), HeldSlot.date.between(first_day, last_day)
-        )
-    )
-    return {tuple(row) for row in rows}
 
 
 def _overlaps(taken, facility_id, request):

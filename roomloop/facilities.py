@@ -1,6 +1,7 @@
 """Facility administration: create and update rooms and their booking restrictions."""
 
 import re
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -56,24 +57,49 @@ def _apply(facility, values):
 
 def find_facilities(type=None, building=None, min_capacity=None, amenity=None):
     """Facilities matching the grid's filters, by building and name."""
-    query = select(Facility).order_by(Facility.building, Facility.name)
+    facilities = db.session.scalars(_filtered(select(Facility), type, building, min_capacity))
+    # Amenities are a JSON list: filtered here, the same on SQLite and PostgreSQL.
+    return [f for f in facilities if not amenity or amenity in f.amenities]
+
+
+class FacilityPage(NamedTuple):
+    facilities: list
+    number: int  # from 1
+    pages: int
+    matching: int  # facilities matching the filters, on every page
+
+
+def facility_page(number, size, type=None, building=None, min_capacity=None, amenity=None):
+    """Page ``number`` (or the last one, if there are fewer) of ``find_facilities``.
+
+    Only the ids of the matching facilities are read, then the page's rows: a district has
+    hundreds of rooms.
+    """
+    columns = (Facility.id, Facility.amenities) if amenity else (Facility.id,)
+    rows = db.session.execute(_filtered(select(*columns), type, building, min_capacity))
+    ids = [row.id for row in rows if not amenity or amenity in row.amenities]
+    pages = max(1, -(-len(ids) // size))
+    number = min(number, pages)
+    shown = ids[(number - 1) * size : number * size]
+    loaded = {f.id: f for f in db.session.scalars(select(Facility).where(Facility.id.in_(shown)))}
+    return FacilityPage([loaded[i] for i in shown], number, pages, len(ids))
+
+
+def _filtered(query, type, building, min_capacity):
     if type:
         query = query.where(Facility.type == type)
     if building:
         query = query.where(Facility.building == building)
     if min_capacity:
         query = query.where(Facility.capacity >= min_capacity)
-    facilities = db.session.scalars(query).all()
-    if amenity:  # a JSON list: filtered here, the same on SQLite and PostgreSQL
-        facilities = [f for f in facilities if amenity in f.amenities]
-    return facilities
+    return query.order_by(Facility.building, Facility.name)
 
 
 def facility_choices():
     """The types, buildings and amenities in use, for the grid's filter menus."""
-    facilities = db.session.scalars(select(Facility)).all()
+    rows = db.session.execute(select(Facility.type, Facility.building, Facility.amenities)).all()
     return {
-        "types": sorted({f.type for f in facilities}),
-        "buildings": sorted({f.building for f in facilities if f.building}),
-        "amenities": sorted({a for f in facilities for a in f.amenities}),
+        "types": sorted({row.type for row in rows}),
+        "buildings": sorted({row.building for row in rows if row.building}),
+        "amenities": sorted({a for row in rows for a in row.amenities}),
     }

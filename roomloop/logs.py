@@ -11,9 +11,10 @@ import sys
 import time
 import uuid
 
-from flask import g, has_request_context, request
+from flask import has_request_context, request
 
 REQUEST_ID = "roomloop.request_id"
+ACCOUNT = "roomloop.account"
 request_log = logging.getLogger("roomloop.request")
 
 
@@ -24,6 +25,12 @@ def request_id():
         ok = 0 < len(given) <= 64 and given.replace("-", "").replace("_", "").isalnum()
         request.environ[REQUEST_ID] = given if (ok and given.isascii()) else uuid.uuid4().hex
     return request.environ[REQUEST_ID]
+
+
+def identify(account):
+    """Name the caller in this request's log line; kept as text, since the row may be expired
+    (and reloading it cost a query) by the time the line is written."""
+    request.environ[ACCOUNT] = account.public_id
 
 
 class RequestContext(logging.Filter):
@@ -75,7 +82,6 @@ def init_app(app):
         response.headers.setdefault("X-Request-ID", request_id())
         started = request.environ.get("roomloop.started")
         duration = round((time.perf_counter() - started) * 1000, 1) if started else None
-        account = getattr(g.get("actor"), "account", None)
         request_log.info(
             "%s %s %s",
             request.method,
@@ -86,7 +92,7 @@ def init_app(app):
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": duration,
-                "account": account.public_id if account is not None else None,
+                "account": request.environ.get(ACCOUNT),
             },
         )
         return response

@@ -8,12 +8,13 @@ and stops at the first failure. Nothing here knows about HTTP, forms or sessions
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, or_, select
 
 from .errors import DomainError
 from .extensions import db
-from .models import BlackoutDate, HeldSlot
+from .models import BlackoutDate, HeldSlot, Reservation
 from .schedule import Schedule, is_weekend, week_of
 from .settings import get_setting
 
@@ -74,11 +75,94 @@ class BookingRequest:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """What the rules read from the database, loaded in two queries rather than one per rule.
+
+    ``held``: plain rows (reservation_id, facility_id, account_id, date, slot) ordered by date
+    and slot; ``blackouts``: ``BlackoutDate`` rows. A snapshot may hold more than one request
+    needs (the search for alternatives loads one for all its candidates): the rules filter.
+    """
+
+    held: list
+    blackouts: list
+
+    def held_at(self, facility_id, day):
+        return self._by_facility_day.get((facility_id, day), [])
+
+    def held_by(self, account_id):
+        return self._by_account.get(account_id, [])
+
+    @cached_property
+    def _by_facility_day(self):
+        return _group(self.held, lambda h: (h.facility_id, h.date))
+
+    @cached_property
+    def _by_account(self):
+        return _group(self.held, lambda h: h.account_id)
+
+
+def _group(rows, key):
+    groups = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return groups
+
+
+def load_snapshot(account, areas):
+    """The held slots and blackouts for bookings by ``account`` in ``areas``.
+
+    ``areas`` are ``(facility ids, first day, last day)``: those facilities' held slots and
+    blackouts on those days, and the account's held slots in those days' weeks (R-06, R-10).
+    """
+    first = min(first_day for _, first_day, _ in areas)
+    last = max(last_day for _, _, last_day in areas)
+    monday, sunday = week_of(first)[0], week_of(last)[1]
+    held = db.session.execute(
+        select(
+            HeldSlot.reservation_id,
+            HeldSlot.facility_id,
+            HeldSlot.account_id,
+            HeldSlot.date,
+            HeldSlot.slot,
+        )
+        .where(
+            or_(
+                and_(HeldSlot.account_id == account.id, HeldSlot.date.between(monday, sunday)),
+                *(
+                    and_(HeldSlot.facility_id.in_(ids), HeldSlot.date.between(first_day, last_day))
+                    for ids, first_day, last_day in areas
+                ),
+            )
+        )
+        .order_by(HeldSlot.date, HeldSlot.slot)
+    ).all()
+    facility_ids = {i for ids, _, _ in areas for i in ids}
+    blackouts = db.session.scalars(
+        select(BlackoutDate)
+        .where(
+            BlackoutDate.start_date <= last,
+            BlackoutDate.end_date >= first,
+            or_(BlackoutDate.facility_id.is_(None), BlackoutDate.facility_id.in_(facility_ids)),
+        )
+        .order_by(BlackoutDate.id)
+    ).all()
+    return Snapshot(held, blackouts)
+
+
+@dataclass(frozen=True)
 class RuleContext:
     request: BookingRequest
     schedule: Schedule
     params: RuleParams
     now: datetime  # aware, school time zone
+    snapshot: Snapshot | None = None  # loaded for the request alone when not given
+
+    @cached_property
+    def facts(self):
+        if self.snapshot is not None:
+            return self.snapshot
+        req = self.request
+        return load_snapshot(req.account, [([req.facility.id], req.date, req.date)])
 
 
 @dataclass(frozen=True)
@@ -100,17 +184,29 @@ def rule(code):
     return register
 
 
-def _held_slots(ctx, *conditions, slots=None):
-    """Held slots on the request's date and slots (or ``slots``), other than the request's
-    own reservation."""
+def _held_slots(ctx, facility=None, account=None, slots=None, days=None):
+    """Held slots of ``facility`` on the request's date, or of ``account`` on ``days``
+    (first, last; the request's date if ``None``), or of both; in ``slots`` (any if
+    ``None``); other than the request's own reservation; by date and slot."""
     req = ctx.request
-    slots = req.slot_numbers if slots is None else slots
-    query = select(HeldSlot).where(
-        HeldSlot.date == req.date, HeldSlot.slot.in_(list(slots)), *conditions
-    )
-    if req.reservation_id is not None:
-        query = query.where(HeldSlot.reservation_id != req.reservation_id)
-    return db.session.scalars(query.order_by(HeldSlot.slot)).all()
+    first, last = days or (req.date, req.date)
+    if facility is not None:
+        rows = ctx.facts.held_at(facility.id, req.date)
+    else:
+        rows = ctx.facts.held_by(account.id)
+    return [
+        h
+        for h in rows
+        if first <= h.date <= last
+        and h.reservation_id != req.reservation_id
+        and (slots is None or h.slot in slots)
+        and (facility is None or h.facility_id == facility.id)
+        and (account is None or h.account_id == account.id)
+    ]
+
+
+def _holder(held_slot):
+    return db.session.get(Reservation, held_slot.reservation_id)
 
 
 def _periods(schedule, req):
@@ -146,11 +242,10 @@ def check_facility_active(ctx):
 @rule("R-03")
 def check_slots_free(ctx):
     """Refuse a slot another pending or confirmed booking holds (the database enforces it too)."""
-    held = _held_slots(ctx, HeldSlot.facility_id == ctx.request.facility.id)
+    req = ctx.request
+    held = _held_slots(ctx, facility=req.facility, slots=req.slot_numbers)
     if held:
-        raise slot_conflict(
-            ctx.schedule, ctx.request.facility, [(h.slot, h.reservation) for h in held]
-        )
+        raise slot_conflict(ctx.schedule, req.facility, [(h.slot, _holder(h)) for h in held])
 
 
 def slot_conflict(schedule, facility, held):
@@ -173,15 +268,7 @@ def check_consecutive_slots(ctx):
     """
     req = ctx.request
     limit = req.facility.max_slots_per_booking or ctx.params.max_consecutive_slots
-    own = {
-        h.slot
-        for h in _held_slots(
-            ctx,
-            HeldSlot.facility_id == req.facility.id,
-            HeldSlot.account_id == req.account.id,
-            slots=range(req.start_slot - limit, req.end_slot + limit + 1),
-        )
-    }
+    own = {h.slot for h in _held_slots(ctx, facility=req.facility, account=req.account)}
     first, last = req.start_slot, req.end_slot
     while first - 1 in own:
         first -= 1
@@ -220,14 +307,7 @@ def check_weekly_quota(ctx):
     """Refuse a booking that takes the teacher past their weekly quota of booked slots."""
     req = ctx.request
     monday, sunday = week_of(req.date)
-    query = (
-        select(func.count())
-        .select_from(HeldSlot)
-        .where(HeldSlot.account_id == req.account.id, HeldSlot.date.between(monday, sunday))
-    )
-    if req.reservation_id is not None:
-        query = query.where(HeldSlot.reservation_id != req.reservation_id)
-    used = db.session.scalar(query)
+    used = len(_held_slots(ctx, account=req.account, days=(monday, sunday)))
     quota = ctx.params.weekly_quota_slots
     if used + req.slot_count > quota:
         raise RuleViolation(
@@ -245,13 +325,14 @@ def check_school_day(ctx):
     req = ctx.request
     if is_weekend(req.date):
         raise RuleViolation("R-07", f"{req.date:%A %-d %b %Y} is a weekend; choose a school day.")
-    blackout = db.session.scalars(
-        select(BlackoutDate).where(
-            BlackoutDate.start_date <= req.date,
-            BlackoutDate.end_date >= req.date,
-            or_(BlackoutDate.facility_id.is_(None), BlackoutDate.facility_id == req.facility.id),
-        )
-    ).first()
+    blackout = next(
+        (
+            b
+            for b in ctx.facts.blackouts
+            if b.start_date <= req.date <= b.end_date and b.facility_id in (None, req.facility.id)
+        ),
+        None,
+    )
     if blackout is not None:
         reason = f" ({blackout.reason})" if blackout.reason else ""
         where = req.facility.name if blackout.facility_id else "The school"
@@ -293,9 +374,9 @@ def check_capacity(ctx):
 def check_no_double_booking(ctx):
     """Refuse a teacher who already holds another room at the same time."""
     req = ctx.request
-    held = _held_slots(ctx, HeldSlot.account_id == req.account.id)
+    held = _held_slots(ctx, account=req.account, slots=req.slot_numbers)
     if held:
-        other = held[0].reservation
+        other = _holder(held[0])
         raise RuleViolation(
             "R-10",
             f"{req.account.name} already has {other.facility.name} booked in period "

@@ -6,6 +6,7 @@ local dates (``ROOMLOOP_TIMEZONE``); timestamps are stored in UTC.
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -19,7 +20,7 @@ class Slot:
     start: time
     end: time
 
-    @property
+    @cached_property  # a grid page asks hundreds of times
     def label(self):
         return f"{self.start:%H:%M}–{self.end:%H:%M}"  # en dash, as in the API reference
 

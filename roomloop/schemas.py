@@ -180,8 +180,9 @@ class GridQuery(Query):
     building: Annotated[str, Field(max_length=80)] | None = None
     capacity: Annotated[int, Field(ge=0, le=100_000)] | None = None
     amenity: Annotated[str, Field(max_length=60)] | None = None
+    page: Annotated[int, Field(ge=1, le=10_000)] | None = None
 
-    @field_validator("date", "type", "building", "capacity", "amenity", mode="before")
+    @field_validator("date", "type", "building", "capacity", "amenity", "page", mode="before")
     @classmethod
     def empty_is_any(cls, value):
         return None if value == "" else value

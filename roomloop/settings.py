@@ -7,6 +7,7 @@ nothing is stored), then store all of them in one commit.
 
 import re
 
+from flask import has_request_context, request
 from sqlalchemy import func, select
 
 from .errors import ValidationError
@@ -34,15 +35,30 @@ MAX_PERIODS = 16
 TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
+# Where ``get_setting`` keeps every stored setting for the rest of the request: a booking
+# asks for four of them, some several times. On the request itself, not on ``g``, which
+# lives as long as the app context and may outlast one request.
+CACHE = "roomloop.settings"
+
+
 def get_setting(key):
-    row = db.session.get(Setting, key)
-    return DEFAULTS[key] if row is None else row.value
+    if not has_request_context():
+        return _stored_settings().get(key, DEFAULTS[key])
+    if CACHE not in request.environ:
+        request.environ[CACHE] = _stored_settings()
+    return request.environ[CACHE].get(key, DEFAULTS[key])
+
+
+def _stored_settings():
+    return {row.key: row.value for row in db.session.scalars(select(Setting))}
 
 
 def set_setting(key, value):
     """Store ``value`` for ``key`` in the current transaction; the caller commits."""
     if key not in DEFAULTS:
         raise KeyError(key)
+    if has_request_context():
+        request.environ.pop(CACHE, None)
     row = db.session.get(Setting, key)
     if row is None:
         db.session.add(Setting(key=key, value=value))

@@ -2,6 +2,7 @@
 
 from flask import current_app, g, request
 
+from .. import logs
 from ..auth.permissions import Actor
 from ..auth.tokens import touch_token
 from ..extensions import csrf, limiter
@@ -24,6 +25,7 @@ def authenticate():
     if row is None:
         return errors.unauthorized_response("The bearer token is invalid, expired or revoked.")
     touch_token(row)
+    logs.identify(row.account)
     g.token = row
     g.actor = Actor.for_account(row.account, row.scopes)
     return None

@@ -60,11 +60,11 @@ def facility_availability(code):
                 "end": f"{s.slot.end:%H:%M}",
                 "status": s.status,
                 "reservation": None
-                if s.reservation is None
+                if s.holder is None
                 else {
-                    "id": s.reservation.public_id,
-                    "user": {"name": s.reservation.account.name},
-                    "status": s.reservation.status,
+                    "id": s.holder.reservation_id,
+                    "user": {"name": s.holder.account_name},
+                    "status": s.holder.status,
                 },
             }
             for s in states

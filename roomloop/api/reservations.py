@@ -52,7 +52,7 @@ def create_reservation_endpoint():
     if data.user_id is not None:
         g.actor.require("reservations:manage")  # before the lookup, which would reveal ids
         account = _find(Account, Account.public_id, data.user_id, "user_id")
-    reservation = create_reservation(
+    booked = create_reservation(
         g.actor,
         facility,
         data.date,
@@ -63,8 +63,8 @@ def create_reservation_endpoint():
         account=account,
         overrides=data.override,
     )
-    location = url_for("api.show_reservation", public_id=reservation.public_id)
-    return reservation_resource(reservation, get_schedule()), 201, {"Location": location}
+    location = url_for("api.show_reservation", public_id=booked.resource["id"])
+    return booked.resource, 201, {"Location": location}
 
 
 @bp.get("/reservations")

@@ -6,6 +6,7 @@ from flask import render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import logs
 from ..auth.permissions import Actor
 from ..errors import Forbidden
 from ..extensions import db, login_manager
@@ -16,7 +17,10 @@ from ..models import Account
 def load_account(public_id):
     """The signed-in account, or ``None`` (signed out) once it is disabled or removed."""
     account = db.session.scalar(select(Account).where(Account.public_id == public_id))
-    return account if account is not None and account.is_active else None
+    if account is None or not account.is_active:
+        return None
+    logs.identify(account)
+    return account
 
 
 def current_actor():
@@ -29,6 +33,7 @@ def init_app(app):
     from .admin import bp as admin
     from .admin_webhooks import bp as admin_webhooks
     from .auth import bp as auth
+    from .cells import cell_html, row_cells
     from .docs import bp as docs
     from .forms import LogoutForm
     from .teacher import bp as teacher
@@ -48,6 +53,9 @@ def init_app(app):
         return render_template("errors/403.html", capability=exc.capability), 403
 
     app.register_blueprint(teacher)
+
+    app.add_template_global(cell_html)
+    app.add_template_global(row_cells)
 
     @app.template_filter("weekday_date")
     def weekday_date(iso_date):

@@ -14,7 +14,7 @@ from ..availability import day_availability
 from ..booking import create_reservation, has_started, reservations_of, update_reservation
 from ..errors import DomainError, ValidationError
 from ..extensions import db, htmx
-from ..facilities import facility_choices, find_facilities, get_facility
+from ..facilities import facility_choices, facility_page, get_facility
 from ..models import Reservation
 from ..rules import RuleViolation
 from ..schedule import get_schedule, is_weekend, school_now
@@ -23,6 +23,8 @@ from . import current_actor
 from .forms import BookingForm, CancelForm, PurposeForm
 
 bp = Blueprint("teacher", __name__)
+# Rooms per page of the grid: 400 cells render quickly and still scroll well on a phone.
+GRID_ROOMS_PER_PAGE = 50
 
 
 def default_day():
@@ -54,15 +56,34 @@ def grid():
         )
         query = GridQuery()
     day = query.date or default_day()
-    facilities = find_facilities(query.type, query.building, query.capacity, query.amenity)
+    page = facility_page(
+        query.page or 1,
+        GRID_ROOMS_PER_PAGE,
+        query.type,
+        query.building,
+        query.capacity,
+        query.amenity,
+    )
+    facilities = page.facilities
+    first = (page.number - 1) * GRID_ROOMS_PER_PAGE
+    filters = query.model_dump(exclude={"date", "page"}, exclude_none=True)
+
+    def page_url(number):
+        if not 1 <= number <= page.pages:
+            return None
+        return url_for("teacher.grid", date=day.isoformat(), page=number, **filters)
+
     return render(
         "teacher/grid.html",
         "partials/grid.html",
         day=day,
         query=query,
-        filters=query.model_dump(exclude={"date"}, exclude_none=True),
+        filters=filters | ({"page": page.number} if page.number > 1 else {}),
         sync_date_filter=bool(htmx) and htmx.trigger != "filters",
         facilities=facilities,
+        shown=(first + 1, first + len(facilities), page.matching),
+        previous_page_url=page_url(page.number - 1),
+        next_page_url=page_url(page.number + 1),
         states=day_availability(facilities, day),
         schedule=get_schedule(),
         choices=facility_choices(),
@@ -102,7 +123,7 @@ def book():
             data.end_slot,
             data.purpose,
             attendees=data.attendees,
-        )
+        ).reservation
     except ValidationError as exc:
         for name, message in exc.fields.items():
             getattr(form, name, form.purpose).errors.append(message)
