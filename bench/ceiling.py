@@ -33,8 +33,9 @@ rows = Table(
 
 
 def make_engine(database_url):
-    # The same engine options as RoomLoop's (config.py SQLALCHEMY_ENGINE_OPTIONS).
-    engine = create_engine(database_url, pool_pre_ping=True)
+    # The same engine options as RoomLoop's (config.py: a ping before each use, but on
+    # SQLite).
+    engine = create_engine(database_url, pool_pre_ping=not database_url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         configure_sqlite(engine)
     return engine

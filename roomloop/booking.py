@@ -5,9 +5,10 @@ decided, writes the change and its outbox event in one transaction, and commits.
 the API call these same functions.
 """
 
+from contextlib import contextmanager
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .auth.permissions import (
@@ -22,6 +23,7 @@ from .models import HeldSlot, Reservation
 from .resources import reservation_resource
 from .rules import BookingRequest, RuleContext, RuleParams, RuleViolation, evaluate
 from .schedule import get_schedule, school_now
+from .sqlite import writing
 from .webhooks import record_event
 
 PAST_RESERVATIONS_SHOWN = 50
@@ -38,11 +40,22 @@ class Booked(NamedTuple):
     resource: dict
 
 
+def rule_context(request, now=None):
+    return RuleContext(request, get_schedule(), RuleParams.from_settings(), now or school_now())
+
+
 def decide(request, now=None, confirming=False):
     """Run the rules for ``request``; a refusal comes back with suggestions attached."""
-    ctx = RuleContext(request, get_schedule(), RuleParams.from_settings(), now or school_now())
-    try:
+    ctx = rule_context(request, now)
+    with suggesting(ctx):
         return evaluate(ctx, confirming=confirming)
+
+
+@contextmanager
+def suggesting(ctx):
+    """A refusal raised in the block leaves it with bookable alternatives attached."""
+    try:
+        yield
     except RuleViolation as violation:
         violation.suggestions = suggest_alternatives(ctx)
         raise
@@ -92,34 +105,38 @@ def create_reservation(
     request = BookingRequest(
         facility, account, day, start_slot, end_slot, attendees, frozenset(overrides)
     )
-    outcome = decide(request, now)
-    reservation = Reservation(
-        facility=facility,
-        account=account,
-        date=day,
-        start_slot=start_slot,
-        end_slot=end_slot,
-        purpose=purpose,
-        attendees=attendees,
-        status=outcome.status,
-        rules=_rules_record(outcome),
-        held_slots=[
-            HeldSlot(facility_id=facility.id, account_id=account.id, date=day, slot=n)
-            for n in request.slot_numbers
-        ],
-    )
-    db.session.add(reservation)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # Another transaction took a slot between our R-03 check and our insert; the unique
-        # index refused us. Decide again: R-03 now sees the winner and says who holds it.
-        db.session.rollback()
-        decide(request, now)
-        raise
-    resource = reservation_resource(reservation, schedule)
-    record_event("reservation.created", resource)
-    db.session.commit()
+    ctx = rule_context(request, now)
+    # The write lock is held from the decision to the commit, and a refusal's suggestions
+    # are looked for once it is released.
+    with suggesting(ctx), writing():
+        outcome = evaluate(ctx)
+        reservation = Reservation(
+            facility=facility,
+            account=account,
+            date=day,
+            start_slot=start_slot,
+            end_slot=end_slot,
+            purpose=purpose,
+            attendees=attendees,
+            status=outcome.status,
+            rules=_rules_record(outcome),
+        )
+        db.session.add(reservation)
+        try:
+            db.session.flush()
+            held = {"reservation_id": reservation.id, "facility_id": facility.id}
+            held |= {"account_id": account.id, "date": day}
+            db.session.execute(insert(HeldSlot), [held | {"slot": n} for n in request.slot_numbers])
+        except IntegrityError:
+            # Another transaction took a slot between our R-03 check and our insert (SQLite's
+            # lock rules that out; PostgreSQL's unique index refused us). Decide again: R-03
+            # now sees the winner and says who holds it.
+            db.session.rollback()
+            evaluate(rule_context(request, now))
+            raise
+        resource = reservation_resource(reservation, schedule)
+        record_event("reservation.created", resource)
+        db.session.commit()
     return Booked(reservation, resource)
 
 

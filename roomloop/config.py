@@ -62,6 +62,12 @@ def load_config(app, test_config=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
             "sqlite:///" + os.path.join(app.instance_path, "roomloop.db")
         )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A database file never drops a connection: a ping before each use is wasted work.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_pre_ping": False,
+        }
     production = app.config["ENV"] == "production"
     if app.config["LOG_FORMAT"] is None:
         app.config["LOG_FORMAT"] = "json" if production else "text"

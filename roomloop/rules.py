@@ -8,7 +8,6 @@ and stops at the first failure. Nothing here knows about HTTP, forms or sessions
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cached_property
 
 from sqlalchemy import and_, or_, select
 
@@ -85,20 +84,26 @@ class Snapshot:
 
     held: list
     blackouts: list
+    by_facility_day: dict = field(init=False, repr=False)
+    by_account: dict = field(init=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "by_facility_day", _group(self.held, _facility_day))
+        object.__setattr__(self, "by_account", _group(self.held, _account))
 
     def held_at(self, facility_id, day):
-        return self._by_facility_day.get((facility_id, day), [])
+        return self.by_facility_day.get((facility_id, day), [])
 
     def held_by(self, account_id):
-        return self._by_account.get(account_id, [])
+        return self.by_account.get(account_id, [])
 
-    @cached_property
-    def _by_facility_day(self):
-        return _group(self.held, lambda h: (h.facility_id, h.date))
 
-    @cached_property
-    def _by_account(self):
-        return _group(self.held, lambda h: h.account_id)
+def _facility_day(held_slot):
+    return held_slot.facility_id, held_slot.date
+
+
+def _account(held_slot):
+    return held_slot.account_id
 
 
 def _group(rows, key):
@@ -157,12 +162,16 @@ class RuleContext:
     now: datetime  # aware, school time zone
     snapshot: Snapshot | None = None  # loaded for the request alone when not given
 
-    @cached_property
+    @property
     def facts(self):
-        if self.snapshot is not None:
-            return self.snapshot
-        req = self.request
-        return load_snapshot(req.account, [([req.facility.id], req.date, req.date)])
+        # Loaded on first use, not when the context is made: booking makes the context,
+        # then takes the write lock, then decides. (Not functools.cached_property: before
+        # Python 3.12 it holds one lock for every instance, so threads would queue on it.)
+        if self.snapshot is None:
+            req = self.request
+            snapshot = load_snapshot(req.account, [([req.facility.id], req.date, req.date)])
+            object.__setattr__(self, "snapshot", snapshot)
+        return self.snapshot
 
 
 @dataclass(frozen=True)

@@ -41,24 +41,28 @@ DUE = "roomloop.webhooks_due"
 
 
 def record_event(event_type, data):
-    """Add an event to the outbox, with a delivery for each endpoint that subscribes to it."""
-    if event_type not in EVENT_TYPES:
-        raise ValueError(f"unknown event type {event_type!r}")
-    event = Event(type=event_type, data=data)
-    db.session.add(event)
-    for endpoint in subscribed_endpoints(event_type):
-        db.session.add(WebhookDelivery(endpoint=endpoint, event=event))
-        db.session.info[DUE] = True
-    return event
+    """Add an event to the outbox, with a delivery for each enabled endpoint that subscribes
+    to it."""
+    record_events(
+        [
+            {
+                "public_id": new_public_id("evt_"),
+                "type": event_type,
+                "data": data,
+                "created_at": utcnow(),
+            }
+        ]
+    )
 
 
 def record_events(rows):
-    """``record_event`` for many events at once, as bulk inserts (for imports).
-
-    ``rows`` are dicts with ``public_id``, ``type``, ``data`` and ``created_at``.
-    """
+    """Add events to the outbox at once, as plain INSERTs (every booking and import writes
+    them). ``rows`` are dicts with ``public_id``, ``type``, ``data`` and ``created_at``."""
     if not rows:
         return
+    unknown = {row["type"] for row in rows} - set(EVENT_TYPES)
+    if unknown:
+        raise ValueError(f"unknown event types {sorted(unknown)!r}")
     db.session.execute(insert(Event), rows)
     types = {row["type"] for row in rows}
     endpoints = {t: subscribed_endpoints(t) for t in types}

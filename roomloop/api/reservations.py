@@ -21,6 +21,7 @@ from ..schemas import (
     parse_json,
     parse_values,
 )
+from ..sqlite import reads_first
 from .blueprint import bp
 from .pagination import cursor_int, envelope, paginate
 
@@ -44,6 +45,7 @@ def _find(model, column, value, field):
 
 
 @bp.post("/reservations")
+@reads_first
 def create_reservation_endpoint():
     """Book a facility; the rules engine decides, and its outcome is in the answer."""
     data = parse_json(ReservationCreate, request.get_data())

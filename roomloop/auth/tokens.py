@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from ..errors import ValidationError
 from ..extensions import db
 from ..models import ApiToken, utcnow
+from ..sqlite import writing
 from .permissions import ALL_CAPABILITIES, ROLE_CAPABILITIES
 
 API_KEY_PREFIX = "sk_live_"
@@ -86,9 +87,10 @@ def touch_token(row):
     now = utcnow()
     if row.last_used_at is not None and now - row.last_used_at < LAST_USED_PRECISION:
         return
-    row.last_used_at = now
     try:
-        db.session.commit()
+        with writing():
+            row.last_used_at = now
+            db.session.commit()
     except OperationalError:
         db.session.rollback()
         log.info("Skipped recording the use of token %s: database busy", row.public_id)

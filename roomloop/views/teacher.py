@@ -19,6 +19,7 @@ from ..models import Reservation
 from ..rules import RuleViolation
 from ..schedule import get_schedule, is_weekend, school_now
 from ..schemas import GridQuery, ReservationCreate, ReservationUpdate, parse_values
+from ..sqlite import reads_first
 from . import current_actor
 from .forms import BookingForm, CancelForm, PurposeForm
 
@@ -103,6 +104,7 @@ def booking_form():
 
 @bp.post("/book")
 @login_required
+@reads_first
 def book():
     """Book through the same domain function as ``POST /v1/reservations``."""
     form = BookingForm()
