@@ -14,8 +14,10 @@ keeps the rate limits when ``ROOMLOOP_BENCH_REDIS_URL`` is set (else memory).
    dev login on for the grid, webhooks left to a sender process that is not started, rate
    limit out of reach): 32 clients book (``bench.booking_plan``: about 10% must get 409);
    then 8 clients read availability (``GET /v1/facilities/:id/availability``) and 8 signed-in
-   browsers' worth of grid pages (``GET /?date=``); then one client alone reads some of
-   each again (``availability_1``, ``grid_1``: the server's time without queueing).
+   browsers' worth of grid pages (``GET /?date=``), as fast as they are answered; then the
+   same reads at a steady rate (``*_paced``: 50 and 10 per second, an open loop, for the
+   latency at a busy time); then one client alone reads some of each again
+   (``availability_1``, ``grid_1``: the server's time without queueing).
 4. Checks the database for double bookings, then prints a table and, on its last line, one
    JSON object with every figure.
 
@@ -46,7 +48,7 @@ from .booking_seed import (
     row_counts,
     today,
 )
-from .load import Call, run_load
+from .load import Call, run_load, run_paced
 from .report_server import REPO_ROOT, Server
 from .reports import bench_database
 
@@ -58,6 +60,10 @@ TEACHERS_WITH_KEYS = 320
 BOOKING_CLIENTS = 32
 READ_CLIENTS = 8
 SOLO_CALLS = 100
+# Reads sent at a steady rate, about a third of what the server answers at saturation, for
+# the latency at a busy but not overloaded time.
+PACED_RATES = {"availability": 50, "grid": 10}  # requests per second
+PACED_SECONDS = 20
 WARMUP_BOOKINGS = 64
 THREADS = 4
 RATE_LIMIT = "100000000/minute"  # out of reach: the benchmark measures work, not refusals
@@ -159,6 +165,10 @@ def measure_app(database_url, workers, redis_url, plan, availability, grid_days,
         run_load(up.url, availability[:50] + grid[:16], READ_CLIENTS)  # warm-up
         results["availability"] = run_load(up.url, availability, READ_CLIENTS)
         results["grid"] = run_load(up.url, grid, READ_CLIENTS)
+        for name, calls in (("availability", availability), ("grid", grid)):
+            rate = PACED_RATES[name]
+            paced = calls[: int(rate * PACED_SECONDS)]
+            results[f"{name}_paced"] = run_paced(up.url, paced, rate)
         # One client alone: the server's own time per request, without queueing.
         results["availability_1"] = run_load(up.url, availability[:SOLO_CALLS], 1)
         results["grid_1"] = run_load(up.url, grid[: SOLO_CALLS // 4], 1)

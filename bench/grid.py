@@ -111,6 +111,7 @@ def main():
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.db'}",
                 "DEV_LOGIN": True,
                 "SECRET_KEY": "bench",
+                "LOG_LEVEL": "WARNING",  # one line per request would drown the figures
             }
         )
         day = build_school(app)

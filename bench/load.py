@@ -1,9 +1,13 @@
-"""An HTTP load generator: a list of calls sent by N concurrent clients over keep-alive
-connections (asyncio and aiohttp, in the process that runs the benchmark, not the server's).
+"""An HTTP load generator (asyncio and aiohttp, in the process that runs the benchmark, not
+the server's), in two ways:
 
-Each client takes the next call as soon as its previous one is answered, so the server
-always has N requests in hand; the run's requests per second and every call's latency are
-measured on the client, network and queueing included.
+- ``run_load``: N concurrent clients over keep-alive connections; each takes the next call
+  as soon as its previous one is answered, so the server always has N requests in hand
+  (a closed loop: throughput, and latency at saturation);
+- ``run_paced``: calls sent at a fixed rate whatever the answers (an open loop: latency at
+  a given load).
+
+Every call's latency is measured on the client, network and queueing included.
 """
 
 import asyncio
@@ -73,20 +77,47 @@ async def _run(base_url, calls, concurrency, timeout):
 
 async def _client(session, pending, result):
     for call in pending:  # one shared iterator: each call is sent once, by whichever is free
+        await _send(session, call, result, time.perf_counter())
+
+
+def run_paced(base_url, calls, rate, timeout=120):
+    """Send ``calls`` at ``rate`` per second, each at its own time whether or not earlier
+    ones have been answered (an open loop: users do not wait for each other), and measure
+    each from the time it was due, so that a slow answer cannot hide the queue it builds."""
+    return asyncio.run(_run_paced(base_url, calls, rate, timeout))
+
+
+async def _run_paced(base_url, calls, rate, timeout):
+    result = Result(len(calls), 0.0, [], Counter(), Counter(c.expect for c in calls))
+    client_timeout = aiohttp.ClientTimeout(total=timeout)
+    connector = aiohttp.TCPConnector(limit=0)  # as many connections as calls in flight
+    async with aiohttp.ClientSession(base_url, connector=connector, timeout=client_timeout) as s:
         started = time.perf_counter()
-        try:
-            async with session.request(
-                call.method, call.path, json=call.json, headers=call.headers
-            ) as response:
-                body = await response.read()
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError):
-            result.client_errors += 1
-            continue
-        result.latencies_ms.append((time.perf_counter() - started) * 1000)
-        result.statuses[status] += 1
-        if status != call.expect and status not in call.accept:
-            result.unexpected += 1
-            if len(result.samples) < UNEXPECTED_KEPT:
-                text = body[:300].decode(errors="replace")
-                result.samples.append(f"{call.method} {call.path} -> {status}: {text}")
+
+        async def send_when_due(n, call):
+            due = started + n / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            await _send(s, call, result, due)
+
+        await asyncio.gather(*(send_when_due(n, call) for n, call in enumerate(calls)))
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+async def _send(session, call, result, started):
+    try:
+        async with session.request(
+            call.method, call.path, json=call.json, headers=call.headers
+        ) as response:
+            body = await response.read()
+            status = response.status
+    except (aiohttp.ClientError, TimeoutError):
+        result.client_errors += 1
+        return
+    result.latencies_ms.append((time.perf_counter() - started) * 1000)
+    result.statuses[status] += 1
+    if status != call.expect and status not in call.accept:
+        result.unexpected += 1
+        if len(result.samples) < UNEXPECTED_KEPT:
+            text = body[:300].decode(errors="replace")
+            result.samples.append(f"{call.method} {call.path} -> {status}: {text}")

@@ -6,6 +6,7 @@ local dates (``ROOMLOOP_TIMEZONE``); timestamps are stored in UTC.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -65,7 +66,13 @@ class Schedule:
 
 
 def get_schedule():
-    return Schedule.from_setting(get_setting("bell_schedule"))
+    periods = get_setting("bell_schedule")
+    return _parsed_schedule(tuple((p["start"], p["end"]) for p in periods))
+
+
+@lru_cache(maxsize=16)  # a schedule changes rarely and every request reads it
+def _parsed_schedule(periods):
+    return Schedule.from_setting([{"start": start, "end": end} for start, end in periods])
 
 
 def school_timezone():
