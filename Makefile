@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app roomloop
 
-.PHONY: run test lint clean chromium
+.PHONY: run test lint bench clean chromium
 
 run: $(VENV)/.runtime
 	$(FLASK) db upgrade
@@ -20,6 +20,11 @@ chromium:
 	  echo "Installing Chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+# The booking benchmark, quick size: `make bench BENCH=` for the full 1,000,000 reservations.
+BENCH := --quick
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench $(BENCH)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -160,7 +160,9 @@ class RuleContext:
     schedule: Schedule
     params: RuleParams
     now: datetime  # aware, school time zone
-    snapshot: Snapshot | None = None  # loaded for the request alone when not given
+    # Loaded for the request alone when not given. A context copied with replace() for
+    # another request must be given a snapshot that covers it.
+    snapshot: Snapshot | None = None
 
     @property
     def facts(self):
