@@ -154,12 +154,14 @@ def grid_path(day):
     return f"/?date={day.isoformat()}"
 
 
-def sign_in(page, name, path="/"):
-    """Open ``path`` signed out, pick ``name`` on the dev sign-in page, land back on ``path``."""
+def sign_in(page, name, path="/", role="teacher"):
+    """Open ``path`` signed out, pick ``name`` on the dev sign-in page, land back on ``path``
+    with its scripts run (htmx binds its links only then: a click before is a navigation)."""
     page.goto(path)
     expect(page).to_have_url(re.compile(r"/login\?next="))
     page.get_by_role("button", name=re.compile(name)).click()
-    expect(page.get_by_text(f"{name} (teacher)")).to_be_visible()
+    expect(page.get_by_text(f"{name} ({role})")).to_be_visible()
+    page.wait_for_load_state("load")
 
 
 def shoot(page, name):

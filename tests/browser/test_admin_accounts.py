@@ -11,8 +11,7 @@ from sqlalchemy import select
 from roomloop.extensions import db
 from roomloop.models import Account
 
-from .conftest import assert_same_origin_and_quiet, shoot
-from .test_admin_pages import sign_in_as
+from .conftest import assert_same_origin_and_quiet, shoot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +37,7 @@ def test_upload_with_errors_then_fixed_file_previews_and_confirm_imports(
     page, admin, server, tmp_path
 ):
     before = emails()
-    sign_in_as(page, "Dee Okafor", "admin", "/admin/accounts")
+    sign_in(page, "Dee Okafor", "/admin/accounts", role="admin")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Accounts").click()
     page.get_by_role("link", name="Import CSV").click()
     expect(page.get_by_role("heading", name="Import accounts from a CSV file")).to_be_visible()
@@ -84,7 +83,7 @@ def test_upload_with_errors_then_fixed_file_previews_and_confirm_imports(
 
 def test_import_works_without_javascript(open_page, admin, server, tmp_path):
     page = open_page(javascript=False)
-    sign_in_as(page, "Dee Okafor", "admin", "/admin/accounts/import")
+    sign_in(page, "Dee Okafor", "/admin/accounts/import", role="admin")
     good = tmp_path / "staff.csv"
     good.write_text(HEADER + ROWS[0] + "\n")
     page.get_by_label("CSV file").set_input_files(good)

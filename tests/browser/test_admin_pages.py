@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from roomloop.extensions import db
 from roomloop.models import Event, Facility, Reservation
 
-from .conftest import assert_same_origin_and_quiet, free_cell, grid_path, shoot
+from .conftest import assert_same_origin_and_quiet, free_cell, grid_path, shoot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -41,14 +41,6 @@ def staff(school, create_account, create_facility, create_reservation):
     }
 
 
-def sign_in_as(page, name, role, path):
-    """Open ``path`` signed out, pick ``name`` on the dev sign-in page, land back on ``path``."""
-    page.goto(path)
-    expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.get_by_role("button", name=re.compile(name)).click()
-    expect(page.get_by_text(f"{name} ({role})")).to_be_visible()
-
-
 def stored(model, row_id):
     db.session.rollback()  # read what the server committed
     return db.session.get(model, row_id)
@@ -61,7 +53,7 @@ def nav(page):
 def test_approver_confirms_a_pending_request_from_the_queue(staff, page, server, school):
     """Confirm replaces the row with its outcome in place; a refused one says why, stays."""
     day, pending = school["day"], staff["pending"]
-    sign_in_as(page, "Cy Diaz", "approver", "/admin/approvals")
+    sign_in(page, "Cy Diaz", "/admin/approvals", role="approver")
     expect(nav(page)).to_have_text(["Book a room", "My reservations", "Approvals", "Reports"])
     expect(page.get_by_text("2 requests waiting.")).to_be_visible()
     item = page.get_by_role("listitem").filter(has_text="Year 11 assembly")
@@ -97,7 +89,7 @@ def test_approver_confirms_a_pending_request_from_the_queue(staff, page, server,
 def test_queue_works_without_javascript(staff, open_page, server, school):
     """Without JavaScript, Reject posts, and the page comes back without the row."""
     page = open_page(javascript=False)
-    sign_in_as(page, "Cy Diaz", "approver", "/admin/approvals")
+    sign_in(page, "Cy Diaz", "/admin/approvals", role="approver")
     page.get_by_role("button", name=re.compile("^Reject Ada Park")).click()
     expect(page).to_have_url(server + "/admin/approvals")
     expect(page.locator("p.flash")).to_contain_text("Rejected: the periods are free again")
@@ -108,7 +100,7 @@ def test_queue_works_without_javascript(staff, open_page, server, school):
 def test_admin_changes_a_rule_parameter_and_the_grid_obeys_it(staff, page, server, school):
     """R-04 at 2: a bad value is refused next to its field; then a 3-period booking is refused."""
     day = school["day"]
-    sign_in_as(page, "Dee Okafor", "admin", "/admin/settings")
+    sign_in(page, "Dee Okafor", "/admin/settings", role="admin")
     expect(nav(page)).to_have_text(
         [
             "Book a room",
@@ -158,7 +150,7 @@ def test_admin_changes_a_rule_parameter_and_the_grid_obeys_it(staff, page, serve
 def test_admin_adds_a_blackout_and_edits_the_bell_schedule(staff, page, server, school):
     """A blackout shows in the list and the grid; a bell schedule with a bad time is refused."""
     day = school["day"]
-    sign_in_as(page, "Dee Okafor", "admin", "/admin/settings")
+    sign_in(page, "Dee Okafor", "/admin/settings", role="admin")
     section = page.locator("#blackouts")
     expect(section).to_contain_text("No blackout dates ahead")
     section.get_by_label("First day").fill(day.isoformat())
@@ -186,7 +178,7 @@ def test_admin_adds_a_blackout_and_edits_the_bell_schedule(staff, page, server, 
 
 def test_admin_adds_and_edits_a_facility(staff, page, server, school):
     """The form shows each refusal by its field and keeps what was typed; then it saves."""
-    sign_in_as(page, "Dee Okafor", "admin", "/admin/facilities")
+    sign_in(page, "Dee Okafor", "/admin/facilities", role="admin")
     expect(page.get_by_role("row").filter(has_text="Main Auditorium")).to_contain_text(
         "Needs approval"
     )

@@ -18,8 +18,8 @@ from roomloop.extensions import db
 from roomloop.models import WebhookEndpoint
 from roomloop.webhooks import create_endpoint, disable_endpoint
 
-from .conftest import assert_same_origin_and_quiet, shoot
-from .test_admin_pages import nav, sign_in_as
+from .conftest import assert_same_origin_and_quiet, shoot, sign_in
+from .test_admin_pages import nav
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +63,7 @@ def endpoint_item(page, url):
 
 
 def test_admin_adds_an_endpoint_tests_it_and_redelivers(page, server, admin, gone, receiver):
-    sign_in_as(page, "Dee Okafor", "admin", PAGE)
+    sign_in(page, "Dee Okafor", PAGE, role="admin")
     expect(nav(page).filter(has_text="Webhooks")).to_have_attribute("aria-current", "page")
     expect(endpoint_item(page, gone)).to_contain_text("Disabled: The receiver answered 410 Gone.")
 
@@ -133,7 +133,7 @@ def test_rotate_disable_and_delete_with_confirmation(page, server, admin, gone, 
     hook = create_endpoint(Actor.for_account(admin), receiver.url, ["account.*"], "Directory")
     old = hook.secret
     db.session.rollback()  # end the read, so the server can write
-    sign_in_as(page, "Dee Okafor", "admin", PAGE)
+    sign_in(page, "Dee Okafor", PAGE, role="admin")
     item = endpoint_item(page, receiver.url)
 
     item.get_by_role("button", name=f"Disable {receiver.url}").click()
@@ -184,7 +184,7 @@ def test_rotate_disable_and_delete_with_confirmation(page, server, admin, gone, 
 
 def test_add_form_by_keyboard_alone(page, server, admin, receiver):
     """Tab to the form, type, tick with Space, submit with Enter: the secret is shown."""
-    sign_in_as(page, "Dee Okafor", "admin", PAGE)
+    sign_in(page, "Dee Okafor", PAGE, role="admin")
     expect(page.get_by_text("No endpoints yet.")).to_be_visible()
     shoot(page, "admin-webhooks-empty")
     page.locator("body").focus()
@@ -214,7 +214,7 @@ def test_add_form_by_keyboard_alone(page, server, admin, receiver):
 
 def test_page_works_without_javascript(open_page, server, admin, receiver):
     page = open_page(javascript=False)
-    sign_in_as(page, "Dee Okafor", "admin", PAGE)
+    sign_in(page, "Dee Okafor", PAGE, role="admin")
     page.get_by_label("URL", exact=True).fill(receiver.url)
     page.get_by_label("Every account event (account.*)").check()
     page.get_by_role("button", name="Add endpoint").click()

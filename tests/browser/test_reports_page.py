@@ -12,8 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from .conftest import assert_same_origin_and_quiet, shoot
-from .test_admin_pages import sign_in_as
+from .conftest import assert_same_origin_and_quiet, shoot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +61,7 @@ def bars(page):
 
 def test_approver_picks_a_range_and_a_facility_and_downloads_the_csv(usage, page, server):
     first, today = usage["first"], usage["today"]
-    sign_in_as(page, "Cy Diaz", "approver", "/admin/reports")
+    sign_in(page, "Cy Diaz", "/admin/reports", role="approver")
     expect(page.get_by_role("link", name="Reports", exact=True)).to_have_attribute(
         "aria-current", "page"
     )
@@ -134,7 +133,7 @@ def test_approver_picks_a_range_and_a_facility_and_downloads_the_csv(usage, page
 def test_presets_and_downloads_are_reached_with_the_keyboard(usage, page, server):
     """Tab reaches each quick range and both downloads; Enter on a range shows it."""
     first, today = usage["first"], usage["today"]
-    sign_in_as(page, "Cy Diaz", "approver", f"/admin/reports?from={first}&to={today}")
+    sign_in(page, "Cy Diaz", f"/admin/reports?from={first}&to={today}", role="approver")
     page.locator("#report-department").focus()
     seen = []
     for _ in range(12):
@@ -164,7 +163,7 @@ def test_presets_and_downloads_are_reached_with_the_keyboard(usage, page, server
 
 def test_reversed_range_is_explained_next_to_the_field(usage, page, server):
     """The refusal sits by the field; a corrected range with nothing booked says so."""
-    sign_in_as(page, "Cy Diaz", "approver", "/admin/reports")
+    sign_in(page, "Cy Diaz", "/admin/reports", role="approver")
     page.get_by_label("From", exact=True).fill(usage["today"].isoformat())
     page.get_by_label("To", exact=True).fill(usage["first"].isoformat())
     page.get_by_role("button", name="Show report").click()
@@ -189,7 +188,7 @@ def test_reversed_range_is_explained_next_to_the_field(usage, page, server):
 
 def test_report_works_without_javascript(usage, open_page, server):
     page = open_page(javascript=False)
-    sign_in_as(page, "Cy Diaz", "approver", "/admin/reports")
+    sign_in(page, "Cy Diaz", "/admin/reports", role="approver")
     page.get_by_role("link", name="Last 30 days").click()
     page.get_by_label("Department", exact=True).select_option("Maths")
     page.get_by_role("button", name="Show report").click()
