@@ -10,16 +10,19 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     var active = document.activeElement;
     var target = event.detail.target;
+    var group = active && active.closest("nav[aria-label]");
     lastFocus = {
       targetId: target && (target.id || (target.closest("[id]") || {}).id),
       tag: active && active.tagName,
       text: active && active.textContent.trim(),
+      group: group && group.getAttribute("aria-label"),
     };
   });
 
   // Keep keyboard focus where the change happened instead of letting it fall to the
   // page's top: the booking form's heading, else the same control in the new content,
-  // else the first control there.
+  // else the first control of the same navigation (on the last page of rooms, "Next" is
+  // gone: "Previous" is next to where it was), else the first control there.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (target && target.id === "booking-panel") {
@@ -43,7 +46,11 @@
     var same = controls.filter(function (el) {
       return el.tagName === lastFocus.tag && el.textContent.trim() === lastFocus.text;
     })[0];
-    var next = same || controls[0];
+    var sameGroup = controls.filter(function (el) {
+      var nav = el.closest("nav[aria-label]");
+      return lastFocus.group && nav && nav.getAttribute("aria-label") === lastFocus.group;
+    })[0];
+    var next = same || sameGroup || controls[0];
     if (!next) {
       // Nothing to operate any more (a cancelled booking): focus the changed item itself.
       region.setAttribute("tabindex", "-1");
