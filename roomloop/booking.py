@@ -124,9 +124,12 @@ def create_reservation(
         db.session.add(reservation)
         try:
             db.session.flush()
-            held = {"reservation_id": reservation.id, "facility_id": facility.id}
-            held |= {"account_id": account.id, "date": day}
-            db.session.execute(insert(HeldSlot), [held | {"slot": n} for n in request.slot_numbers])
+            held = dict(
+                reservation_id=reservation.id, facility_id=facility.id, account_id=account.id
+            )
+            db.session.execute(
+                insert(HeldSlot), [held | {"date": day, "slot": n} for n in request.slot_numbers]
+            )
         except IntegrityError:
             # Another transaction took a slot between our R-03 check and our insert (SQLite's
             # lock rules that out; PostgreSQL's unique index refused us). Decide again: R-03

@@ -32,11 +32,12 @@ class Schedule:
         self._by_number = {slot.number: slot for slot in slots}
 
     @classmethod
-    def from_setting(cls, periods):
+    def from_periods(cls, periods):
+        """The schedule of ``periods``, ``(start, end)`` pairs of "HH:MM" text, slot 1 first."""
         return cls(
             [
-                Slot(i, time.fromisoformat(p["start"]), time.fromisoformat(p["end"]))
-                for i, p in enumerate(periods, start=1)
+                Slot(i, time.fromisoformat(start), time.fromisoformat(end))
+                for i, (start, end) in enumerate(periods, start=1)
             ]
         )
 
@@ -66,13 +67,13 @@ class Schedule:
 
 
 def get_schedule():
-    periods = get_setting("bell_schedule")
-    return _parsed_schedule(tuple((p["start"], p["end"]) for p in periods))
+    periods = tuple((p["start"], p["end"]) for p in get_setting("bell_schedule"))
+    return _parsed_schedule(periods)
 
 
 @lru_cache(maxsize=16)  # a schedule changes rarely and every request reads it
 def _parsed_schedule(periods):
-    return Schedule.from_setting([{"start": start, "end": end} for start, end in periods])
+    return Schedule.from_periods(periods)
 
 
 def school_timezone():

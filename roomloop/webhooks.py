@@ -60,11 +60,11 @@ def record_events(rows):
     them). ``rows`` are dicts with ``public_id``, ``type``, ``data`` and ``created_at``."""
     if not rows:
         return
-    unknown = {row["type"] for row in rows} - set(EVENT_TYPES)
+    types = {row["type"] for row in rows}
+    unknown = types - set(EVENT_TYPES)
     if unknown:
         raise ValueError(f"unknown event types {sorted(unknown)!r}")
     db.session.execute(insert(Event), rows)
-    types = {row["type"] for row in rows}
     endpoints = {t: subscribed_endpoints(t) for t in types}
     if not any(endpoints.values()):
         return

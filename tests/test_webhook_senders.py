@@ -5,7 +5,6 @@ What is checked is what a receiver sees: every event arrives, and none twice, ex
 at-least-once delivery makes a second arrival unavoidable (and then with the same webhook-id).
 """
 
-import io
 import os
 import signal
 import subprocess
@@ -17,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from test_webhook_delivery import import_accounts
 
 from roomloop.auth.tokens import create_api_key
 from roomloop.extensions import db
@@ -63,15 +63,6 @@ def start_sender(database_url, tmp_path):
             process.kill()
             process.wait(timeout=10)
         log.close()
-
-
-def import_accounts(client, headers, count):
-    """Import ``count`` new accounts from one CSV file: ``count`` account.created events."""
-    rows = "".join(f"staff{n:04d}@school.example,Staff {n},Art,teacher\n" for n in range(count))
-    csv = io.BytesIO(("email,name,department,role\n" + rows).encode())
-    response = client.post("/v1/accounts/bulk", data={"file": (csv, "staff.csv")}, headers=headers)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.get_json()["created"] == count
 
 
 # --- A sender killed mid-run -------------------------------------------------------------
