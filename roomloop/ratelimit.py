@@ -1,7 +1,12 @@
-"""Whom a rate limit counts: a live bearer token, else the client address."""
+"""Whom a rate limit counts (a live bearer token, else the client address), and the
+in-process counter storage behind the default ``memory://``."""
+
+import threading
+from typing import ClassVar
 
 from flask import request
 from flask_limiter.util import get_remote_address
+from limits.storage import MemoryStorage
 
 
 def bearer_token():
@@ -38,3 +43,29 @@ def keep_retry_after_for_refusals(response):
     if response.status_code not in (429, 503):
         response.headers.pop("Retry-After", None)
     return response
+
+
+class ThreadSafeMemoryStorage(MemoryStorage):
+    """``memory://`` that is safe under gunicorn's threads.
+
+    limits 5.8 starts its expiry timer without a lock: two threads counting at once can
+    both start the same timer, and the second request fails with "threads can only be
+    started once" (fixed upstream in alisaifee/limits#352, not yet released). Naming the
+    ``memory`` scheme here makes ``memory://`` build this class instead.
+    """
+
+    STORAGE_SCHEME: ClassVar[list[str]] = ["memory"]
+    # Counts and windows are checked against the clock when read, so the sweep only frees
+    # memory; once a second rather than limits' 10 ms spares a thread start per request.
+    SWEEP_SECONDS = 1.0
+
+    def __init__(self, *args, **kwargs):
+        self._timer_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def _MemoryStorage__schedule_expiry(self):
+        with self._timer_lock:
+            if not self.timer.is_alive():
+                self.timer = threading.Timer(self.SWEEP_SECONDS, self._MemoryStorage__expire_events)
+                self.timer.daemon = True
+                self.timer.start()

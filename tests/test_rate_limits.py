@@ -9,6 +9,8 @@ worker, and Redis only ever sees a digest of the token.
 import hashlib
 import os
 import socket
+import sys
+import threading
 import time
 import uuid
 from urllib.parse import urlsplit
@@ -16,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 import requests
+from limits.storage import storage_from_string
 from sqlalchemy import func, select
 
 from roomloop.auth.tokens import create_api_key
@@ -49,6 +52,44 @@ def two_keys(create_account):
 
 
 # --- One process, memory storage ---------------------------------------------------------
+
+
+@pytest.fixture
+def eager_thread_switching():
+    """Let threads interleave at almost every bytecode, as a busy server's threads do."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(previous)
+
+
+def test_memory_storage_counts_every_hit_from_many_threads(eager_thread_switching):
+    """gunicorn's threads share one ``memory://`` storage: requests arriving together are all
+    counted and none fails. limits 5.8 alone starts its expiry timer without a lock, so a
+    burst after a quiet moment can start it twice and raise; most runs of this test see that
+    happen when the storage is limits' own."""
+    storage = storage_from_string("memory://")
+    threads, bursts = 16, 150
+    # Every burst starts together after the previous one's expiry timer has run out.
+    burst = threading.Barrier(threads, action=lambda: time.sleep(0.012))
+    failures = []
+
+    def count():
+        for _ in range(bursts):
+            burst.wait()
+            try:
+                storage.incr("token:shared", expiry=60)
+            except Exception as error:  # any failure is what this test looks for
+                failures.append(error)
+
+    workers = [threading.Thread(target=count) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert failures == []
+    assert storage.get("token:shared") == threads * bursts
 
 
 def test_quota_counts_down_in_headers_then_429(limited, two_keys):
