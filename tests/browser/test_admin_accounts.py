@@ -75,6 +75,7 @@ def test_upload_with_errors_then_fixed_file_previews_and_confirm_imports(
     assert emails() == sorted([*before, *(row.split(";")[0] for row in ROWS)])
 
     page.get_by_role("link", name="See the accounts").click()
+    page.wait_for_url("**/admin/accounts")  # and its load: the search runs as you type
     page.get_by_label("Search").fill("bo.chan")
     expect(page.locator("#accounts-list tbody tr")).to_have_count(1)
     expect(page.get_by_role("row", name=re.compile("Bo Chan"))).to_contain_text("Approver")
