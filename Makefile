@@ -11,8 +11,10 @@ run: $(VENV)/.runtime
 	$(FLASK) seed-demo
 	ROOMLOOP_DEV_LOGIN=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
+# One pytest worker per core (pytest-xdist); TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS := auto
 test: $(VENV)/.dev chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # The browser tests drive Debian's Chromium through Playwright (no browser download).
 chromium:
