@@ -160,7 +160,8 @@ def print_report(f):
             f"{p['p50_ms']:>9.1f}{p['p95_ms']:>9.1f}{p['p99_ms']:>9.1f}   {got} ({expected}){extra}"
         )
     print(
-        "(ceiling: Flask + SQLAlchemy, one INSERT per POST, same gunicorn and client; "
+        "(ceiling: Flask + SQLAlchemy, one INSERT per POST, same gunicorn and client, "
+        "median of several passes; "
         "*_paced: sent at a steady rate, timed from when each was due; *_1: one client alone)"
     )
     for name in APP_PHASES:
