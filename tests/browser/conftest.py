@@ -154,6 +154,14 @@ def grid_path(day):
     return f"/?date={day.isoformat()}"
 
 
+def settled(page):
+    """Wait until htmx has finished its swaps: it makes the controls of swapped-in content
+    work only when it settles, a few milliseconds after they appear."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
 def sign_in(page, name, path="/", role="teacher"):
     """Open ``path`` signed out, pick ``name`` on the dev sign-in page, land back on ``path``
     with its scripts run (htmx binds its links only then: a click before is a navigation)."""

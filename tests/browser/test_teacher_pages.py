@@ -15,6 +15,7 @@ from .conftest import (
     cell_label,
     free_cell,
     grid_path,
+    settled,
     shoot,
     sign_in,
     slot_label,
@@ -71,12 +72,14 @@ def test_edit_the_purpose_then_cancel_in_place(page, server, school, create_rese
     expect(item.get_by_role("status")).to_have_text("Purpose saved.")
     expect(item.get_by_label("Purpose")).to_have_value("Year 9 titration, second group")
 
+    settled(page)
     item.get_by_role("link", name=f"Cancel STEM Lab Alpha on {day:%-d %b}").click()
     confirm = item.get_by_role("group", name="Confirm cancelling")
     expect(confirm).to_contain_text(
         f"Cancel STEM Lab Alpha on {day:%a %-d %b}? The slots go back to everyone."
     )
     shoot(page, "my-reservations-cancel-confirm")
+    settled(page)
     confirm.get_by_role("button", name="Yes, cancel it").click()
     item = page.get_by_role("listitem").filter(has_text="STEM Lab Alpha")
     expect(item.get_by_role("status")).to_have_text(
@@ -89,6 +92,22 @@ def test_edit_the_purpose_then_cancel_in_place(page, server, school, create_rese
 
     page.goto(grid_path(day))
     expect(free_cell(page, "STEM Lab Alpha", 3)).to_be_visible()
+    assert_same_origin_and_quiet(page, server)
+
+
+def test_the_cancel_page_opened_on_its_own_cancels(page, server, school, create_reservation):
+    """ "Cancel…" opened in a tab of its own shows the confirmation as a page, and its button
+    cancels there too, back on My reservations with the notice."""
+    day = school["day"]
+    reservation = create_reservation(school["lab"], school["ada"], day, start_slot=3)
+    sign_in(page, "Ada Park", f"/my/{reservation.public_id}/cancel")
+    expect(page.get_by_role("heading", name="Cancel a reservation")).to_be_visible()
+
+    page.get_by_role("button", name="Yes, cancel it").click()
+    expect(page).to_have_url(server + "/my")
+    expect(page.get_by_text("Reservation cancelled; the slots are free again.")).to_be_visible()
+    item = page.get_by_role("listitem").filter(has_text="STEM Lab Alpha")
+    expect(item).to_contain_text("Cancelled")
     assert_same_origin_and_quiet(page, server)
 
 
@@ -146,6 +165,7 @@ def outline_style(page):
 
 def tab_to(page, predicate, limit=120):
     """Press Tab until the focused element satisfies a JavaScript ``predicate`` of ``el``."""
+    settled(page)
     for _ in range(limit):
         page.keyboard.press("Tab")
         if page.evaluate(f"(el => {predicate})(document.activeElement)"):
