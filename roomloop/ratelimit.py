@@ -50,21 +50,44 @@ class ThreadSafeMemoryStorage(MemoryStorage):
 
     limits 5.8 starts its expiry timer without a lock: two threads counting at once can
     both start the same timer, and the second request fails with "threads can only be
-    started once" (fixed upstream in alisaifee/limits#352, not yet released). Naming the
-    ``memory`` scheme here makes ``memory://`` build this class instead.
+    started once" (fixed upstream in alisaifee/limits#352, not yet released). Its counters
+    can also lose a hit: reading a key that has no expiry yet drops the count another
+    thread has just made. Here one lock covers each operation of the fixed window (the
+    strategy RoomLoop uses) and the sweep. Naming the ``memory`` scheme makes ``memory://``
+    build this class instead.
     """
 
     STORAGE_SCHEME: ClassVar[list[str]] = ["memory"]
-    # Counts and windows are checked against the clock when read, so the sweep only frees
-    # memory; once a second rather than limits' 10 ms spares a thread start per request.
+    # Counts are checked against the clock when read, so the sweep only frees memory; once
+    # a second rather than limits' 10 ms spares a thread start per request.
     SWEEP_SECONDS = 1.0
 
     def __init__(self, *args, **kwargs):
-        self._timer_lock = threading.Lock()
+        self._lock = threading.RLock()
         super().__init__(*args, **kwargs)
 
+    def incr(self, key, expiry, amount=1):
+        with self._lock:
+            return super().incr(key, expiry, amount)
+
+    def get(self, key):
+        with self._lock:
+            return super().get(key)
+
+    def get_expiry(self, key):
+        with self._lock:
+            return super().get_expiry(key)
+
+    def clear(self, key):
+        with self._lock:
+            super().clear(key)
+
+    def _MemoryStorage__expire_events(self):
+        with self._lock:
+            super()._MemoryStorage__expire_events()
+
     def _MemoryStorage__schedule_expiry(self):
-        with self._timer_lock:
+        with self._lock:
             if not self.timer.is_alive():
                 self.timer = threading.Timer(self.SWEEP_SECONDS, self._MemoryStorage__expire_events)
                 self.timer.daemon = True
