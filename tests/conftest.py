@@ -22,6 +22,7 @@ from roomloop import create_app
 from roomloop.auth.tokens import create_api_key
 from roomloop.extensions import db
 from roomloop.models import Account, Event, Facility, HeldSlot, Reservation
+from roomloop.sqlite import writing
 
 TEST_DATABASE_URL = os.environ.get("ROOMLOOP_TEST_DATABASE_URL")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -163,6 +164,18 @@ def school_day(days_ahead=7):
     return day
 
 
+def store(row):
+    """Add a row and commit it, the transaction holding the write lock from its start.
+
+    pytest-flask runs each test inside a GET request context, where RoomLoop begins SQLite
+    transactions deferred: a write after a read in one fails at once if a server under test
+    committed in between. ``writing()`` begins this one IMMEDIATE, as a booking does.
+    """
+    with writing():
+        db.session.add(row)
+        db.session.commit()
+
+
 @pytest.fixture
 def create_account(app):
     """Return a factory that stores an account and returns it."""
@@ -177,8 +190,7 @@ def create_account(app):
             role=role,
             status=status,
         )
-        db.session.add(account)
-        db.session.commit()
+        store(account)
         return account
 
     return create
@@ -201,8 +213,7 @@ def create_facility(app):
             **fields,
         }
         facility = Facility(code=code or f"f{n}", **values)
-        db.session.add(facility)
-        db.session.commit()
+        store(facility)
         return facility
 
     return create
@@ -231,8 +242,7 @@ def create_reservation(app):
                 HeldSlot(facility_id=facility.id, account_id=account.id, date=day, slot=n)
                 for n in range(start_slot, end_slot + 1)
             ]
-        db.session.add(reservation)
-        db.session.commit()
+        store(reservation)
         return reservation
 
     return create
@@ -243,7 +253,8 @@ def auth_headers(app):
     """Return a factory of ``Authorization`` headers carrying a new API key for an account."""
 
     def headers(account, scopes=None):
-        _, key = create_api_key(account, scopes=scopes)
+        with writing():  # see store()
+            _, key = create_api_key(account, scopes=scopes)
         return {"Authorization": f"Bearer {key}"}
 
     return headers
