@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from roomloop.extensions import db
 from roomloop.models import Event, Facility, Reservation
+from roomloop.sqlite import writing
 
 from .conftest import assert_same_origin_and_quiet, free_cell, grid_path, shoot, sign_in
 
@@ -31,8 +32,9 @@ def staff(school, create_account, create_facility, create_reservation):
     stuck = create_reservation(
         gym, school["ben"], day, start_slot=6, status="pending", purpose="Badminton club"
     )
-    gym.status = "maintenance"  # since the request: confirming it must now be refused
-    db.session.commit()
+    with writing():  # as conftest.store(): the server under test writes meanwhile
+        gym.status = "maintenance"  # since the request: confirming it must now be refused
+        db.session.commit()
     return {
         "approver": create_account(role="approver", name="Cy Diaz"),
         "admin": create_account(role="admin", name="Dee Okafor"),

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from roomloop.auth.permissions import Actor
 from roomloop.extensions import db
 from roomloop.models import WebhookEndpoint
+from roomloop.sqlite import writing
 from roomloop.webhooks import create_endpoint, disable_endpoint
 
 from .conftest import assert_same_origin_and_quiet, shoot, sign_in
@@ -34,15 +35,16 @@ def admin(school, create_account):
 @pytest.fixture
 def gone(admin):
     """An endpoint the sender disabled when its receiver answered 410 Gone."""
-    hook = create_endpoint(
-        Actor.for_account(admin),
-        "https://old-displays.school.example/hooks",
-        ["reservation.created", "reservation.cancelled"],
-        "Old door displays (retired)",
-    )
-    url = hook.url
-    disable_endpoint(hook, "The receiver answered 410 Gone.")
-    db.session.commit()  # and read nothing after it: no transaction may hold the database
+    with writing():  # as conftest.store(): the server's sender thread writes meanwhile
+        hook = create_endpoint(
+            Actor.for_account(admin),
+            "https://old-displays.school.example/hooks",
+            ["reservation.created", "reservation.cancelled"],
+            "Old door displays (retired)",
+        )
+        url = hook.url
+        disable_endpoint(hook, "The receiver answered 410 Gone.")
+        db.session.commit()  # and read nothing after it: no transaction may hold the database
     return url
 
 
