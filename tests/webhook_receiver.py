@@ -108,10 +108,12 @@ class Receiver:
             if 300 <= status < 400:
                 handler.send_header("Location", f"http://127.0.0.1:{self.port}{REDIRECT_TARGET}")
             handler.send_header("Content-Length", "0")
-            handler.end_headers()
+            # Recorded before the answer leaves: the sender may act on it (and a test read
+            # the arrivals) before this thread runs again.
             arrival.status = status
+            handler.end_headers()
         except OSError:  # the sender gave up waiting and hung up: the request was not answered
-            pass
+            arrival.status = None
         finally:
             with self.lock:
                 self.in_flight -= 1
