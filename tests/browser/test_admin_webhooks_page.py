@@ -132,8 +132,9 @@ def test_admin_adds_an_endpoint_tests_it_and_redelivers(page, server, admin, gon
 
 
 def test_rotate_disable_and_delete_with_confirmation(page, server, admin, gone, receiver):
-    hook = create_endpoint(Actor.for_account(admin), receiver.url, ["account.*"], "Directory")
-    old = hook.secret
+    with writing():  # as in gone(): the server's sender thread writes meanwhile
+        hook = create_endpoint(Actor.for_account(admin), receiver.url, ["account.*"], "Directory")
+        old = hook.secret
     db.session.rollback()  # end the read, so the server can write
     sign_in(page, "Dee Okafor", PAGE, role="admin")
     item = endpoint_item(page, receiver.url)
