@@ -102,6 +102,7 @@ def test_the_cancel_page_opened_on_its_own_cancels(page, server, school, create_
     reservation = create_reservation(school["lab"], school["ada"], day, start_slot=3)
     sign_in(page, "Ada Park", f"/my/{reservation.public_id}/cancel")
     expect(page.get_by_role("heading", name="Cancel a reservation")).to_be_visible()
+    shoot(page, "cancel-page")
 
     page.get_by_role("button", name="Yes, cancel it").click()
     expect(page).to_have_url(server + "/my")
