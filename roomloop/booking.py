@@ -19,12 +19,19 @@ from .auth.permissions import (
 from .availability import suggest_alternatives
 from .errors import ValidationError
 from .extensions import db
-from .models import HeldSlot, Reservation
+from .models import Account, HeldSlot, Reservation
 from .resources import reservation_resource
-from .rules import BookingRequest, RuleContext, RuleParams, RuleViolation, evaluate
+from .rules import (
+    BookingRequest,
+    RuleContext,
+    RuleParams,
+    RuleViolation,
+    account_unchanged,
+    evaluate,
+)
 from .schedule import get_schedule, school_now
 from .sqlite import writing
-from .webhooks import record_event
+from .webhooks import record_event, subscribed_endpoints
 
 PAST_RESERVATIONS_SHOWN = 50
 
@@ -105,11 +112,18 @@ def create_reservation(
     request = BookingRequest(
         facility, account, day, start_slot, end_slot, attendees, frozenset(overrides)
     )
+    # Decided before the write lock, so that other bookings write meanwhile; inside it,
+    # only what could have changed since is read again.
     ctx = rule_context(request, now)
-    # The write lock is held from the decision to the commit, and a refusal's suggestions
-    # are looked for once it is released.
-    with suggesting(ctx), writing():
+    with suggesting(ctx):
         outcome = evaluate(ctx)
+    endpoints = subscribed_endpoints("reservation.created")
+    with suggesting(ctx), writing():
+        _decide_one_at_a_time(account)
+        if not account_unchanged(ctx):
+            # The person booked or cancelled meanwhile: decide again on what is there now.
+            ctx = rule_context(request, now)
+            outcome = evaluate(ctx)
         reservation = Reservation(
             facility=facility,
             account=account,
@@ -131,16 +145,28 @@ def create_reservation(
                 insert(HeldSlot), [held | {"date": day, "slot": n} for n in request.slot_numbers]
             )
         except IntegrityError:
-            # Another transaction took a slot between our R-03 check and our insert (SQLite's
-            # lock rules that out; PostgreSQL's unique index refused us). Decide again: R-03
-            # now sees the winner and says who holds it.
+            # Another booking took a slot since the decision: the held slots' unique index
+            # refused ours. Decide again: R-03 now sees the winner and says who holds it.
             db.session.rollback()
             evaluate(rule_context(request, now))
             raise
         resource = reservation_resource(reservation, schedule)
-        record_event("reservation.created", resource)
+        record_event("reservation.created", resource, endpoints)
         db.session.commit()
     return Booked(reservation, resource)
+
+
+def _decide_one_at_a_time(account):
+    """Make the person's own bookings wait for each other from here to the commit.
+
+    On PostgreSQL this locks the account's row (``FOR NO KEY UPDATE``, which leaves the
+    foreign keys that point at it alone); on SQLite the write lock already lines up every
+    writer.
+    """
+    if db.session.get_bind().dialect.name != "sqlite":
+        db.session.execute(
+            select(Account.id).where(Account.id == account.id).with_for_update(key_share=True)
+        )
 
 
 def update_reservation(actor, reservation, purpose=None, status=None, now=None):

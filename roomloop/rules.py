@@ -123,13 +123,7 @@ def load_snapshot(account, areas):
     last = max(last_day for _, _, last_day in areas)
     monday, sunday = week_of(first)[0], week_of(last)[1]
     held = db.session.execute(
-        select(
-            HeldSlot.reservation_id,
-            HeldSlot.facility_id,
-            HeldSlot.account_id,
-            HeldSlot.date,
-            HeldSlot.slot,
-        )
+        _held_rows()
         .where(
             or_(
                 and_(HeldSlot.account_id == account.id, HeldSlot.date.between(monday, sunday)),
@@ -152,6 +146,35 @@ def load_snapshot(account, areas):
         .order_by(BlackoutDate.id)
     ).all()
     return Snapshot(held, blackouts)
+
+
+def _held_rows():
+    return select(
+        HeldSlot.reservation_id,
+        HeldSlot.facility_id,
+        HeldSlot.account_id,
+        HeldSlot.date,
+        HeldSlot.slot,
+    )
+
+
+def account_unchanged(ctx):
+    """Whether the person's held slots in the request's week are still those the decision
+    read (R-04, R-06 and R-10 count them).
+
+    Booking decides before it takes the write lock, and asks this inside it: what else a
+    decision reads either belongs to another person's booking, which the held slots' unique
+    index guards (R-03), or changes only by an admin's hand (facility, blackouts, settings),
+    where deciding a moment earlier is as good as booking a moment earlier.
+    """
+    req = ctx.request
+    monday, sunday = week_of(req.date)
+    now_held = db.session.execute(
+        _held_rows().where(
+            HeldSlot.account_id == req.account.id, HeldSlot.date.between(monday, sunday)
+        )
+    ).all()
+    return set(now_held) == set(ctx.facts.held_by(req.account.id))
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,10 @@ DELIVERY_ID = re.compile(r"dlv_[0-9a-f]{1,30}")
 DUE = "roomloop.webhooks_due"
 
 
-def record_event(event_type, data):
+def record_event(event_type, data, endpoints=None):
     """Add an event to the outbox, with a delivery for each enabled endpoint that subscribes
-    to it."""
+    to it (``endpoints``, where the caller has read them already: booking reads them before
+    it takes the write lock)."""
     record_events(
         [
             {
@@ -51,13 +52,15 @@ def record_event(event_type, data):
                 "data": data,
                 "created_at": utcnow(),
             }
-        ]
+        ],
+        None if endpoints is None else {event_type: endpoints},
     )
 
 
-def record_events(rows):
+def record_events(rows, endpoints=None):
     """Add events to the outbox at once, as plain INSERTs (every booking and import writes
-    them). ``rows`` are dicts with ``public_id``, ``type``, ``data`` and ``created_at``."""
+    them). ``rows`` are dicts with ``public_id``, ``type``, ``data`` and ``created_at``;
+    ``endpoints`` maps their types to the subscribed endpoints, read here if not given."""
     if not rows:
         return
     types = {row["type"] for row in rows}
@@ -65,7 +68,8 @@ def record_events(rows):
     if unknown:
         raise ValueError(f"unknown event types {sorted(unknown)!r}")
     db.session.execute(insert(Event), rows)
-    endpoints = {t: subscribed_endpoints(t) for t in types}
+    if endpoints is None:
+        endpoints = {t: subscribed_endpoints(t) for t in types}
     if not any(endpoints.values()):
         return
     ids = dict(

@@ -1,4 +1,5 @@
-"""R-03 under real concurrency: many processes racing for one slot over HTTP."""
+"""The rules under real concurrency: many processes racing over HTTP for one slot (R-03),
+and one teacher's bookings racing each other (R-10, R-06)."""
 
 import threading
 from collections import Counter
@@ -9,23 +10,25 @@ from sqlalchemy import func, select
 
 from roomloop.extensions import db
 from roomloop.models import ApiToken, HeldSlot, Reservation
+from roomloop.settings import set_setting
+from roomloop.sqlite import writing
 
 from conftest import school_day
 
 RACERS = 20
 
 
-def race(call):
-    """Run ``call(i)`` for i in 0..RACERS-1 from as many threads, released together; return
+def race(call, racers=RACERS):
+    """Run ``call(i)`` for i in 0..racers-1 from as many threads, released together; return
     the results in order."""
-    barrier = threading.Barrier(RACERS)
-    results = [None] * RACERS
+    barrier = threading.Barrier(racers)
+    results = [None] * racers
 
     def run(i):
         barrier.wait()
         results[i] = call(i)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(RACERS)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(racers)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -89,3 +92,64 @@ def test_concurrent_bookings_of_different_slots_all_succeed(
     assert db.session.scalar(select(func.count()).select_from(HeldSlot)) == RACERS
     used = db.session.scalars(select(ApiToken.last_used_at)).all()
     assert len(used) == RACERS and None not in used
+
+
+def rules_of(responses):
+    return Counter(r.json()["error"]["rule"] for r in responses if r.status_code == 422)
+
+
+def one_teacher_races(url, headers, day, rooms_and_periods):
+    """One teacher's single-period bookings, sent at once: ``[(facility code, period)]``."""
+    return race(
+        lambda i: requests.post(
+            url,
+            json={
+                "facility_id": rooms_and_periods[i][0],
+                "date": day.isoformat(),
+                "start_slot": rooms_and_periods[i][1],
+                "end_slot": rooms_and_periods[i][1],
+                "purpose": "Revision",
+            },
+            headers=headers,
+            timeout=60,
+        ),
+        racers=len(rooms_and_periods),
+    )
+
+
+@pytest.mark.server
+def test_one_teacher_booking_twenty_rooms_at_once_gets_one(
+    start_server, create_account, create_facility, auth_headers
+):
+    """One teacher asks for twenty rooms in the same period at once: one 201, and R-10
+    refuses the nineteen others with a 422 (a teacher cannot be in two rooms at once)."""
+    codes = [create_facility(code=f"f{n}", name=f"Room {n}").code for n in range(RACERS)]
+    headers = auth_headers(create_account())
+    url = start_server(workers=4, threads=4) + "/v1/reservations"
+    responses = one_teacher_races(url, headers, school_day(), [(code, 4) for code in codes])
+
+    assert Counter(r.status_code for r in responses) == {201: 1, 422: RACERS - 1}
+    assert rules_of(responses) == {"R-10": RACERS - 1}
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(HeldSlot)) == 1
+
+
+@pytest.mark.server
+def test_one_teachers_bookings_at_once_stop_at_the_weekly_quota(
+    start_server, create_account, create_facility, auth_headers
+):
+    """With a weekly quota of three periods, eight single-period bookings sent at once by
+    one teacher (eight rooms, eight periods of one day): three 201s, five R-06 refusals."""
+    with writing():
+        set_setting("weekly_quota_slots", 3)
+        db.session.commit()
+    codes = [create_facility(code=f"f{n}", name=f"Room {n}").code for n in range(8)]
+    headers = auth_headers(create_account())
+    url = start_server(workers=4, threads=4) + "/v1/reservations"
+    periods = list(zip(codes, range(1, 9), strict=True))
+    responses = one_teacher_races(url, headers, school_day(), periods)
+
+    assert Counter(r.status_code for r in responses) == {201: 3, 422: 5}
+    assert rules_of(responses) == {"R-06": 5}
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(HeldSlot)) == 3
