@@ -49,8 +49,11 @@ def get_setting(key):
     return request.environ[CACHE].get(key, DEFAULTS[key])
 
 
+SETTINGS_QUERY = select(Setting)
+
+
 def _stored_settings():
-    return {row.key: row.value for row in db.session.scalars(select(Setting))}
+    return {row.key: row.value for row in db.session.scalars(SETTINGS_QUERY)}
 
 
 def set_setting(key, value):

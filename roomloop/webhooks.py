@@ -94,10 +94,11 @@ def record_events(rows, endpoints=None):
     db.session.info[DUE] = True
 
 
+ENABLED_ENDPOINTS_QUERY = select(WebhookEndpoint).where(WebhookEndpoint.status == "enabled")
+
+
 def subscribed_endpoints(event_type):
-    endpoints = db.session.scalars(
-        select(WebhookEndpoint).where(WebhookEndpoint.status == "enabled")
-    )
+    endpoints = db.session.scalars(ENABLED_ENDPOINTS_QUERY)
     return [e for e in endpoints if subscribes(e.events, event_type)]
 
 

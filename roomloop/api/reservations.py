@@ -2,9 +2,10 @@
 
 import re
 from datetime import date
+from functools import cache
 
 from flask import g, request, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..auth.permissions import can_view_reservation
 from ..booking import create_reservation, delete_reservation, update_reservation
@@ -37,8 +38,14 @@ def get_reservation(public_id):
     return reservation
 
 
+@cache
+def _lookup(model, column):
+    # Built once per column: booking runs it on every request.
+    return select(model).where(getattr(model, column) == bindparam("value"))
+
+
 def _find(model, column, value, field):
-    row = db.session.scalar(select(model).where(column == value))
+    row = db.session.scalar(_lookup(model, column.key), {"value": value})
     if row is None:
         raise ValidationError({field: f"No {model.__name__.lower()} with id {value!r}."})
     return row

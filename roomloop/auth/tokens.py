@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import OperationalError
 
 from ..errors import ValidationError
@@ -96,9 +96,13 @@ def touch_token(row):
         log.info("Skipped recording the use of token %s: database busy", row.public_id)
 
 
+# Built once: every API request runs it.
+BEARER_QUERY = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+
+
 def find_bearer(token):
     """The live token row for a presented bearer token, or ``None``."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    row = db.session.scalar(BEARER_QUERY, {"token_hash": hash_token(token)})
     if row is None or row.revoked_at is not None or row.account.status != "active":
         return None
     if row.expires_at is not None and row.expires_at <= utcnow():
