@@ -10,14 +10,14 @@ keeps the rate limits when ``ROOMLOOP_BENCH_REDIS_URL`` is set (else memory).
    bulk (``bench.booking_seed``), and API keys for 320 teachers.
 2. Ceiling: ``bench.ceiling`` (Flask + SQLAlchemy, one INSERT per request) under the same
    gunicorn settings, loaded by the same client with the same requests.
-3. RoomLoop under ``gunicorn -c gunicorn.conf.py`` (one worker per core, 4 threads each,
-   dev login on for the grid, webhooks left to a sender process that is not started, rate
-   limit out of reach): 32 clients book (``bench.booking_plan``: about 10% must get 409);
-   then 8 clients read availability (``GET /v1/facilities/:id/availability``) and 8 signed-in
-   browsers' worth of grid pages (``GET /?date=``), as fast as they are answered; then the
-   same reads at a steady rate (``*_paced``: 50 and 10 per second, an open loop, for the
-   latency at a busy time); then one client alone reads some of each again
-   (``availability_1``, ``grid_1``: the server's time without queueing).
+3. RoomLoop under ``gunicorn -c gunicorn.conf.py`` (its defaults: 2 x cores + 1 workers of
+   one thread; dev login on for the grid, webhooks left to a sender process that is not
+   started, rate limit out of reach): 32 clients book (``bench.booking_plan``: about 10%
+   must get 409); then 8 clients read availability (``GET /v1/facilities/:id/availability``)
+   and 8 signed-in browsers' worth of grid pages (``GET /?date=``), as fast as they are
+   answered; then the same reads at a steady rate (``*_paced``: 50 and 10 per second, an
+   open loop, for the latency at a busy time); then one client alone reads some of each
+   again (``availability_1``, ``grid_1``: the server's time without queueing).
 4. Checks the database for double bookings, then prints a table and, on its last line, one
    JSON object with every figure.
 
@@ -66,7 +66,9 @@ PACED_RATES = {"availability": 50, "grid": 10}  # requests per second
 PACED_SECONDS = 20
 WARMUP_BOOKINGS = 64
 CEILING_PASSES = 3
-THREADS = 4
+# gunicorn.conf.py's own defaults: 2 x cores + 1 workers of one thread.
+WORKERS = 2 * os.cpu_count() + 1
+THREADS = 1
 RATE_LIMIT = "100000000/minute"  # out of reach: the benchmark measures work, not refusals
 GUNICORN_CONFIG = REPO_ROOT / "gunicorn.conf.py"
 
@@ -241,7 +243,7 @@ def main():
     parser.add_argument("--rows", type=int, help="reservations to seed (overrides the mode)")
     parser.add_argument("--bookings", type=int, help="bookings to measure (overrides the mode)")
     parser.add_argument(
-        "--workers", type=int, default=os.cpu_count(), help="gunicorn workers (one per core)"
+        "--workers", type=int, default=WORKERS, help="gunicorn workers (2 x cores + 1)"
     )
     parser.add_argument("--threads", type=int, default=THREADS, help="threads per worker")
     args = parser.parse_args()
