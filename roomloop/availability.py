@@ -3,7 +3,7 @@
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from .extensions import db
 from .models import Account, BlackoutDate, Facility, HeldSlot, Reservation
@@ -33,6 +33,34 @@ class SlotState:
     holder: Holder | None
 
 
+# Built once, with bound parameters: every availability answer and grid page runs them, and
+# building a statement takes longer than running it.
+DAY_HELD_QUERY = (
+    select(
+        HeldSlot.facility_id,
+        HeldSlot.slot,
+        Reservation.public_id,
+        Reservation.status,
+        Reservation.account_id,
+        Account.name,
+    )
+    .join(Reservation, HeldSlot.reservation_id == Reservation.id)
+    .join(Account, Reservation.account_id == Account.id)
+    .where(
+        HeldSlot.facility_id.in_(bindparam("ids", expanding=True)),
+        HeldSlot.date == bindparam("day"),
+    )
+)
+DAY_BLACKOUTS_QUERY = select(BlackoutDate.facility_id).where(
+    BlackoutDate.start_date <= bindparam("day"),
+    BlackoutDate.end_date >= bindparam("day"),
+    or_(
+        BlackoutDate.facility_id.is_(None),
+        BlackoutDate.facility_id.in_(bindparam("ids", expanding=True)),
+    ),
+)
+
+
 def day_availability(facilities, day, now=None):
     """Map each facility's id to the state of every slot of ``day``, in two queries.
 
@@ -40,31 +68,12 @@ def day_availability(facilities, day, now=None):
     """
     schedule = get_schedule()
     now = now or school_now()
-    ids = [f.id for f in facilities]
+    params = {"ids": [f.id for f in facilities], "day": day}
     held = {
         (facility_id, slot): Holder(*holder)
-        for facility_id, slot, *holder in db.session.execute(
-            select(
-                HeldSlot.facility_id,
-                HeldSlot.slot,
-                Reservation.public_id,
-                Reservation.status,
-                Reservation.account_id,
-                Account.name,
-            )
-            .join(Reservation, HeldSlot.reservation_id == Reservation.id)
-            .join(Account, Reservation.account_id == Account.id)
-            .where(HeldSlot.facility_id.in_(ids), HeldSlot.date == day)
-        )
+        for facility_id, slot, *holder in db.session.execute(DAY_HELD_QUERY, params)
     }
-    blackouts = db.session.execute(
-        select(BlackoutDate.facility_id).where(
-            BlackoutDate.start_date <= day,
-            BlackoutDate.end_date >= day,
-            or_(BlackoutDate.facility_id.is_(None), BlackoutDate.facility_id.in_(ids)),
-        )
-    ).scalars()
-    closed_facilities = set(blackouts)
+    closed_facilities = set(db.session.scalars(DAY_BLACKOUTS_QUERY, params))
     school_closed = is_weekend(day) or None in closed_facilities
     started = {s.number for s in schedule.slots if schedule.starts_at(day, s.number) <= now}
 

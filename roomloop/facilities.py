@@ -3,18 +3,20 @@
 import re
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .errors import NotFound, ValidationError
 from .extensions import db
 from .models import Facility
 from .schemas import FACILITY_CODE
 
+FACILITY_QUERY = select(Facility).where(Facility.code == bindparam("code"))  # built once
+
 
 def get_facility(code):
     # A string that cannot be a facility code is not looked up (PostgreSQL refuses NUL).
     facility = re.fullmatch(FACILITY_CODE, code) and db.session.scalar(
-        select(Facility).where(Facility.code == code)
+        FACILITY_QUERY, {"code": code}
     )
     if facility is None:
         raise NotFound("facility", code)
