@@ -141,8 +141,10 @@ def create_reservation(
             held = dict(
                 reservation_id=reservation.id, facility_id=facility.id, account_id=account.id
             )
-            db.session.execute(
-                insert(HeldSlot), [held | {"date": day, "slot": n} for n in request.slot_numbers]
+            # Core rather than the ORM's bulk INSERT, which takes three times as long.
+            db.session.connection().execute(
+                insert(HeldSlot.__table__),
+                [held | {"date": day, "slot": n} for n in request.slot_numbers],
             )
         except IntegrityError:
             # Another booking took a slot since the decision: the held slots' unique index
