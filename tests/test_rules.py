@@ -5,13 +5,16 @@ the problem, and that nothing was committed.
 """
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
+from roomloop.booking import rule_context
 from roomloop.extensions import db
 from roomloop.models import BlackoutDate
+from roomloop.rules import BookingRequest, account_unchanged, evaluate
 from roomloop.settings import set_setting
+from roomloop.sqlite import writing
 
 from conftest import book, school_day, stored
 
@@ -820,3 +823,32 @@ def test_r04_counts_the_persons_adjacent_bookings_of_the_same_room(
     assert_booked(book(client, headers, lab, MON, 6, 7))
     # Someone else's booking next to yours is not your run.
     assert_booked(book(client, auth_headers(create_account()), lab, MON, 5))
+
+
+def test_a_decision_stands_until_the_person_books_again_that_week(
+    create_account, create_facility, create_reservation
+):
+    """Booking decides before the write lock and asks ``account_unchanged`` inside it:
+    another teacher's booking leaves the decision standing; the same teacher's booking in
+    that week (it counts for R-04, R-06 and R-10) does not, nor does one they cancel."""
+    teacher, colleague = create_account(), create_account()
+    lab, gym = create_facility(), create_facility()
+    day = school_day()
+    earlier = create_reservation(gym, teacher, day, 6)
+    ctx = rule_context(BookingRequest(lab, teacher, day, 2, 3))
+    evaluate(ctx)
+    assert account_unchanged(ctx)
+
+    create_reservation(lab, colleague, day, 4)
+    create_reservation(gym, teacher, day + timedelta(days=14), 2)  # another week
+    assert account_unchanged(ctx)
+
+    create_reservation(gym, teacher, day, 8)
+    assert not account_unchanged(ctx)
+
+    ctx = rule_context(BookingRequest(lab, teacher, day, 2, 3))
+    evaluate(ctx)
+    with writing():
+        db.session.delete(earlier)
+        db.session.commit()
+    assert not account_unchanged(ctx)
