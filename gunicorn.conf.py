@@ -10,11 +10,13 @@ import os
 
 bind = os.environ.get("ROOMLOOP_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-# One thread per worker: a booking that holds SQLite's write lock must get Python's lock
-# (the GIL) back after each statement, and a sibling thread busy with another request kept
-# it waiting meanwhile. The booking benchmark: 5 x 1 about 350-410 bookings/s, 5 x 4 about
-# 260 and 2 x 4 about 280-320 (SQLite); on PostgreSQL the shapes came out even.
-threads = int(os.environ.get("ROOMLOOP_THREADS", 1))
+# On SQLite one thread per worker: a booking that holds the write lock must get Python's
+# GIL back after each statement, and a sibling thread busy with another request kept it
+# waiting. The booking benchmark (SQLite): 5 x 1 about 350-410 bookings/s, 5 x 4 about 260.
+# On PostgreSQL the shapes gave the same throughput (about 200 bookings/s); there four
+# threads per worker overlap the round trips to the database, as before.
+on_sqlite = not os.environ.get("ROOMLOOP_DATABASE_URL", "").startswith("postgresql")
+threads = int(os.environ.get("ROOMLOOP_THREADS", 1 if on_sqlite else 4))
 worker_class = "gthread"
 # A large XLSX export takes a while to write; gthread workers stay alive meanwhile.
 timeout = int(os.environ.get("ROOMLOOP_WORKER_TIMEOUT", 120))

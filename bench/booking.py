@@ -10,9 +10,10 @@ keeps the rate limits when ``ROOMLOOP_BENCH_REDIS_URL`` is set (else memory).
    bulk (``bench.booking_seed``), and API keys for 320 teachers.
 2. Ceiling: ``bench.ceiling`` (Flask + SQLAlchemy, one INSERT per request) under the same
    gunicorn settings, loaded by the same client with the same requests.
-3. RoomLoop under ``gunicorn -c gunicorn.conf.py`` (its defaults: 2 x cores + 1 workers of
-   one thread; dev login on for the grid, webhooks left to a sender process that is not
-   started, rate limit out of reach): 32 clients book (``bench.booking_plan``: about 10%
+3. RoomLoop under ``gunicorn -c gunicorn.conf.py`` (its defaults for the database: 2 x cores
+   + 1 workers, of one thread on SQLite and four on PostgreSQL; dev login on for the grid,
+   webhooks left to a sender process that is not started, rate limit out of reach): 32
+   clients book (``bench.booking_plan``: about 10%
    must get 409); then 8 clients read availability (``GET /v1/facilities/:id/availability``)
    and 8 signed-in browsers' worth of grid pages (``GET /?date=``), as fast as they are
    answered; then the same reads at a steady rate (``*_paced``: 50 and 10 per second, an
@@ -30,6 +31,7 @@ import json
 import os
 import random
 import re
+import runpy
 import time
 import uuid
 from datetime import timedelta
@@ -66,9 +68,6 @@ PACED_RATES = {"availability": 50, "grid": 10}  # requests per second
 PACED_SECONDS = 20
 WARMUP_BOOKINGS = 64
 CEILING_PASSES = 3
-# gunicorn.conf.py's own defaults: 2 x cores + 1 workers of one thread.
-WORKERS = 2 * os.cpu_count() + 1
-THREADS = 1
 RATE_LIMIT = "100000000/minute"  # out of reach: the benchmark measures work, not refusals
 GUNICORN_CONFIG = REPO_ROOT / "gunicorn.conf.py"
 
@@ -108,6 +107,21 @@ def measure_ceiling(database_url, calls, workers, threads):
             return sorted(passes, key=lambda result: result.rps)[len(passes) // 2]
     finally:
         ceiling.drop_table(database_url)
+
+
+def configured_shape(database_url):
+    """The workers and threads gunicorn.conf.py gives this database, read as gunicorn reads
+    them (its defaults depend on the database)."""
+    keep = os.environ.get("ROOMLOOP_DATABASE_URL")
+    os.environ["ROOMLOOP_DATABASE_URL"] = database_url
+    try:
+        config = runpy.run_path(str(GUNICORN_CONFIG))
+    finally:
+        if keep is None:
+            os.environ.pop("ROOMLOOP_DATABASE_URL")
+        else:
+            os.environ["ROOMLOOP_DATABASE_URL"] = keep
+    return config["workers"], config["threads"]
 
 
 def sign_in(base_url, account_public_id):
@@ -208,7 +222,8 @@ def run(args, database_url):
     grid_days = read_days(seeded, school, rng, sizes["grid"])
     teachers = [f"usr_{n:010x}" for n in sorted(keys)[:READ_CLIENTS]]  # report_seed's ids
     print(f"Seeded in {seeded.seconds:.1f} s; measuring the ceiling ...", flush=True)
-    workers, threads = args.workers, args.threads
+    workers, threads = configured_shape(database_url)
+    workers, threads = args.workers or workers, args.threads or threads
     ceiling_result = measure_ceiling(database_url, plan[1], workers, threads)
     print("Measuring RoomLoop ...", flush=True)
     results = measure_app(
@@ -242,10 +257,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="50,000 reservations, < 5 min")
     parser.add_argument("--rows", type=int, help="reservations to seed (overrides the mode)")
     parser.add_argument("--bookings", type=int, help="bookings to measure (overrides the mode)")
-    parser.add_argument(
-        "--workers", type=int, default=WORKERS, help="gunicorn workers (2 x cores + 1)"
-    )
-    parser.add_argument("--threads", type=int, default=THREADS, help="threads per worker")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (gunicorn.conf.py's default)")
+    parser.add_argument("--threads", type=int, help="threads per worker (ditto)")
     args = parser.parse_args()
     args.database_url = os.environ.get("ROOMLOOP_BENCH_DATABASE_URL") or None
     args.redis_url = os.environ.get("ROOMLOOP_BENCH_REDIS_URL") or None
