@@ -176,7 +176,9 @@ def _decide_one_at_a_time(account):
 
     On PostgreSQL this locks the account's row (``FOR NO KEY UPDATE``, which leaves the
     foreign keys that point at it alone); on SQLite the write lock already lines up every
-    writer.
+    writer. The lock is a statement of its own: under READ COMMITTED a statement that
+    waited for a lock still reads other tables as they were when it began, so the held
+    slots are read again only after it (joined into one query, a test saw double bookings).
     """
     if db.session.get_bind().dialect.name != "sqlite":
         db.session.execute(
