@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .auth.permissions import (
@@ -181,9 +181,13 @@ def _decide_one_at_a_time(account):
     slots are read again only after it (joined into one query, a test saw double bookings).
     """
     if db.session.get_bind().dialect.name != "sqlite":
-        db.session.execute(
-            select(Account.id).where(Account.id == account.id).with_for_update(key_share=True)
-        )
+        db.session.execute(ACCOUNT_LOCK, {"account_id": account.id})
+
+
+# Built once, like the rules' queries: every booking on PostgreSQL runs it.
+ACCOUNT_LOCK = (
+    select(Account.id).where(Account.id == bindparam("account_id")).with_for_update(key_share=True)
+)
 
 
 def update_reservation(actor, reservation, purpose=None, status=None, now=None):
