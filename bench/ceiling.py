@@ -7,8 +7,9 @@ with JSON. Everything RoomLoop does for a booking beyond that (authentication, r
 validation, the rules engine, held slots, the outbox) is the difference between the two.
 
 Run: ``BENCH_CEILING_DATABASE_URL=... gunicorn -c gunicorn.conf.py bench.ceiling:app``.
-The table must exist (``create_table``). On SQLite the engine is tuned exactly as
-RoomLoop's (``roomloop.sqlite``: WAL, a busy timeout, writes begun with BEGIN IMMEDIATE).
+The table must exist (``create_table``). The engine is tuned exactly as RoomLoop's
+(``roomloop.database``: on SQLite WAL, a busy timeout, writes begun with BEGIN IMMEDIATE;
+on PostgreSQL a ping before using a connection that sat idle).
 """
 
 import os
@@ -17,7 +18,7 @@ from datetime import date
 from flask import Flask, jsonify, request
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, create_engine, insert
 
-from roomloop.sqlite import configure_sqlite
+from roomloop.database import configure_engine
 
 metadata = MetaData()
 rows = Table(
@@ -33,11 +34,8 @@ rows = Table(
 
 
 def make_engine(database_url):
-    # The same engine options as RoomLoop's (config.py: a ping before each use, but on
-    # SQLite).
-    engine = create_engine(database_url, pool_pre_ping=not database_url.startswith("sqlite"))
-    if engine.dialect.name == "sqlite":
-        configure_sqlite(engine)
+    engine = create_engine(database_url)
+    configure_engine(engine)  # tuned exactly as RoomLoop's
     return engine
 
 

@@ -28,7 +28,7 @@ def create_app(test_config=None):
         views,
         webhook_sender,
     )
-    from .sqlite import configure_sqlite
+    from .database import configure_engine
 
     logs.init_app(app)
     db.init_app(app)
@@ -40,8 +40,7 @@ def create_app(test_config=None):
     htmx.init_app(app)
     limiter.init_app(app)
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine)
+        configure_engine(db.engine)
 
     @app.teardown_request
     def end_transaction(_exc):

@@ -36,7 +36,6 @@ DEFAULTS = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "LOG_FORMAT": None,  # "json" lines or "text"; None: json in production, text otherwise
     "LOG_LEVEL": "INFO",
     # Webhooks. WEBHOOK_SENDER: "thread" sends from a thread in each web process (the
@@ -62,12 +61,6 @@ def load_config(app, test_config=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
             "sqlite:///" + os.path.join(app.instance_path, "roomloop.db")
         )
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A database file never drops a connection: a ping before each use is wasted work.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-            "pool_pre_ping": False,
-        }
     production = app.config["ENV"] == "production"
     if app.config["LOG_FORMAT"] is None:
         app.config["LOG_FORMAT"] = "json" if production else "text"
