@@ -118,15 +118,17 @@ def create_reservation(
     request = BookingRequest(
         facility, account, day, start_slot, end_slot, attendees, frozenset(overrides)
     )
-    # Decided before the write lock, so that other bookings write meanwhile; inside it,
+    # One person's bookings are decided one after another. On PostgreSQL the person's row
+    # is locked first and the decision made under the lock. On SQLite the decision is made
+    # before the write lock, so that other bookings write meanwhile, and inside the lock
     # only what could have changed since is read again.
+    locked = _lock_account(account)
     ctx = rule_context(request, now)
     with suggesting(ctx):
         outcome = evaluate(ctx)
     endpoints = subscribed_endpoints("reservation.created")
     with suggesting(ctx), writing():
-        _decide_one_at_a_time(account)
-        if not account_unchanged(ctx):
+        if not locked and not account_unchanged(ctx):
             # The person booked or cancelled meanwhile: decide again on what is there now.
             ctx = rule_context(request, now)
             outcome = evaluate(ctx)
@@ -171,17 +173,21 @@ def create_reservation(
     return Booked(reservation_id, resource)
 
 
-def _decide_one_at_a_time(account):
-    """Make the person's own bookings wait for each other from here to the commit.
+def _lock_account(account):
+    """On PostgreSQL, make the person's own bookings wait for each other from here to the
+    commit, and return True; on SQLite (False) the write lock lines up every writer later.
 
-    On PostgreSQL this locks the account's row (``FOR NO KEY UPDATE``, which leaves the
-    foreign keys that point at it alone); on SQLite the write lock already lines up every
-    writer. The lock is a statement of its own: under READ COMMITTED a statement that
-    waited for a lock still reads other tables as they were when it began, so the held
-    slots are read again only after it (joined into one query, a test saw double bookings).
+    The account's row is locked ``FOR NO KEY UPDATE``, which leaves the foreign keys that
+    point at it alone. The lock is a statement of its own, run before the decision reads
+    anything: under READ COMMITTED a statement that waited for a lock still reads other
+    tables as they were when it began, while the statements after it see what the booking
+    it waited for committed (joined with the read of the held slots, a test saw double
+    bookings).
     """
-    if db.session.get_bind().dialect.name != "sqlite":
-        db.session.execute(ACCOUNT_LOCK, {"account_id": account.id})
+    if db.session.get_bind().dialect.name == "sqlite":
+        return False
+    db.session.execute(ACCOUNT_LOCK, {"account_id": account.id})
+    return True
 
 
 # Built once, like the rules' queries: every booking on PostgreSQL runs it.

@@ -195,7 +195,8 @@ def account_unchanged(ctx):
     """Whether the person's held slots in the request's week are still those the decision
     read (R-04, R-06 and R-10 count them).
 
-    Booking decides before it takes the write lock, and asks this inside it: what else a
+    On SQLite booking decides before it takes the write lock, and asks this inside it
+    (on PostgreSQL it decides under a lock on the person's row instead): what else a
     decision reads either belongs to another person's booking, which the held slots' unique
     index guards (R-03), or changes only by an admin's hand (facility, blackouts, settings),
     where deciding a moment earlier is as good as booking a moment earlier.

@@ -828,7 +828,7 @@ def test_r04_counts_the_persons_adjacent_bookings_of_the_same_room(
 def test_a_decision_stands_until_the_person_books_again_that_week(
     create_account, create_facility, create_reservation
 ):
-    """Booking decides before the write lock and asks ``account_unchanged`` inside it:
+    """On SQLite booking decides before the write lock and asks ``account_unchanged`` inside it:
     another teacher's booking leaves the decision standing; the same teacher's booking in
     that week (it counts for R-04, R-06 and R-10) does not, nor does one they cancel."""
     teacher, colleague = create_account(), create_account()
