@@ -6,9 +6,9 @@ from datetime import date, timedelta
 from sqlalchemy import bindparam, or_, select
 
 from .extensions import db
-from .models import Account, BlackoutDate, Facility, HeldSlot, Reservation
+from .models import Account, Facility, Reservation
 from .resources import facility_ref
-from .rules import RuleViolation, evaluate, load_snapshot
+from .rules import BLACKOUTS, HELD, RuleViolation, evaluate, load_snapshot
 from .schedule import Slot, get_schedule, is_weekend, school_now
 
 SUGGESTIONS_PER_KIND = 3
@@ -34,29 +34,31 @@ class SlotState:
 
 
 # Built once, with bound parameters: every availability answer and grid page runs them, and
-# building a statement takes longer than running it.
+# building a statement takes longer than running it. Of the tables' columns, not the
+# models', as the rules' queries are (``rules.HELD``).
+RESERVATIONS, ACCOUNTS = Reservation.__table__, Account.__table__
 DAY_HELD_QUERY = (
     select(
-        HeldSlot.facility_id,
-        HeldSlot.slot,
-        Reservation.public_id,
-        Reservation.status,
-        Reservation.account_id,
-        Account.name,
+        HELD.c.facility_id,
+        HELD.c.slot,
+        RESERVATIONS.c.public_id,
+        RESERVATIONS.c.status,
+        RESERVATIONS.c.account_id,
+        ACCOUNTS.c.name,
     )
-    .join(Reservation, HeldSlot.reservation_id == Reservation.id)
-    .join(Account, Reservation.account_id == Account.id)
+    .join(RESERVATIONS, HELD.c.reservation_id == RESERVATIONS.c.id)
+    .join(ACCOUNTS, RESERVATIONS.c.account_id == ACCOUNTS.c.id)
     .where(
-        HeldSlot.facility_id.in_(bindparam("ids", expanding=True)),
-        HeldSlot.date == bindparam("day"),
+        HELD.c.facility_id.in_(bindparam("ids", expanding=True)),
+        HELD.c.date == bindparam("day"),
     )
 )
-DAY_BLACKOUTS_QUERY = select(BlackoutDate.facility_id).where(
-    BlackoutDate.start_date <= bindparam("day"),
-    BlackoutDate.end_date >= bindparam("day"),
+DAY_BLACKOUTS_QUERY = select(BLACKOUTS.c.facility_id).where(
+    BLACKOUTS.c.start_date <= bindparam("day"),
+    BLACKOUTS.c.end_date >= bindparam("day"),
     or_(
-        BlackoutDate.facility_id.is_(None),
-        BlackoutDate.facility_id.in_(bindparam("ids", expanding=True)),
+        BLACKOUTS.c.facility_id.is_(None),
+        BLACKOUTS.c.facility_id.in_(bindparam("ids", expanding=True)),
     ),
 )
 

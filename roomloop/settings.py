@@ -49,11 +49,13 @@ def get_setting(key):
     return request.environ[CACHE].get(key, DEFAULTS[key])
 
 
-SETTINGS_QUERY = select(Setting)
+# The table's columns, not the model's, like the rules' queries (``rules.HELD``): every
+# request that books or shows slots runs it.
+SETTINGS_QUERY = select(Setting.__table__.c.key, Setting.__table__.c.value)
 
 
 def _stored_settings():
-    return {row.key: row.value for row in db.session.scalars(SETTINGS_QUERY)}
+    return dict(db.session.execute(SETTINGS_QUERY).all())
 
 
 def set_setting(key, value):

@@ -95,11 +95,17 @@ def record_events(rows, endpoints=None):
     db.session.info[DUE] = True
 
 
-ENABLED_ENDPOINTS_QUERY = select(WebhookEndpoint).where(WebhookEndpoint.status == "enabled")
+# Plain rows of the table, not endpoint objects, like the rules' queries (``rules.HELD``):
+# every booking runs it.
+ENDPOINTS = WebhookEndpoint.__table__
+ENABLED_ENDPOINTS_QUERY = select(ENDPOINTS.c.id, ENDPOINTS.c.events).where(
+    ENDPOINTS.c.status == "enabled"
+)
 
 
 def subscribed_endpoints(event_type):
-    endpoints = db.session.scalars(ENABLED_ENDPOINTS_QUERY)
+    """The enabled endpoints subscribed to ``event_type``, as rows with ``id`` and ``events``."""
+    endpoints = db.session.execute(ENABLED_ENDPOINTS_QUERY)
     return [e for e in endpoints if subscribes(e.events, event_type)]
 
 
