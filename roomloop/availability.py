@@ -81,21 +81,23 @@ def day_availability(facilities, day, now=None):
 
     result = {}
     for facility in facilities:
+        facility_id, active = facility.id, facility.status == "active"
+        blacked_out = school_closed or facility_id in closed_facilities
         states = []
         for slot in schedule.slots:
-            holder = held.get((facility.id, slot.number))
+            holder = held.get((facility_id, slot.number))
             if holder is not None:
                 status = "pending" if holder.status == "pending" else "booked"
-            elif facility.status != "active":
+            elif not active:
                 status = "closed"
-            elif school_closed or facility.id in closed_facilities:
+            elif blacked_out:
                 status = "blackout"
             elif slot.number in started:
                 status = "past"
             else:
                 status = "free"
             states.append(SlotState(slot, status, holder))
-        result[facility.id] = states
+        result[facility_id] = states
     return result
 
 
