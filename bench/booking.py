@@ -8,17 +8,19 @@ keeps the rate limits when ``ROOMLOOP_BENCH_REDIS_URL`` is set (else memory).
 1. Seeds 200 facilities, 2,000 accounts and 1,000,000 reservations (50,000 with
    ``--quick``) with their held slots, from the past to beyond today's booking window, in
    bulk (``bench.booking_seed``), and API keys for 320 teachers.
-2. Ceiling: ``bench.ceiling`` (Flask + SQLAlchemy, one INSERT per request) under the same
-   gunicorn settings, loaded by the same client with the same requests.
-3. RoomLoop under ``gunicorn -c gunicorn.conf.py`` (its defaults for the database: 2 x cores
-   + 1 workers, of one thread on SQLite and four on PostgreSQL; dev login on for the grid,
-   webhooks left to a sender process that is not started, rate limit out of reach): 32
-   clients book (``bench.booking_plan``: about 10%
-   must get 409); then 8 clients read availability (``GET /v1/facilities/:id/availability``)
-   and 8 signed-in browsers' worth of grid pages (``GET /?date=``), as fast as they are
-   answered; then the same reads at a steady rate (``*_paced``: 50 and 10 per second, an
-   open loop, for the latency at a busy time); then one client alone reads some of each
-   again (``availability_1``, ``grid_1``: the server's time without queueing).
+2. Runs RoomLoop under ``gunicorn -c gunicorn.conf.py`` (its defaults for the database:
+   2 x cores + 1 workers, of one thread on SQLite and four on PostgreSQL; dev login on for
+   the grid, webhooks left to a sender process that is not started, rate limit out of
+   reach) and, beside it, the ceiling: ``bench.ceiling`` (Flask + SQLAlchemy, one INSERT
+   per request) under the same gunicorn settings.
+3. 32 clients book (``bench.booking_plan``: about 10% must get 409), a fifth of the plan
+   at a time, each fifth sent first to the ceiling (the same bodies, a row each) and then
+   to RoomLoop, so that both meet the machine's changes of speed alike. Then 8 clients read
+   availability (``GET /v1/facilities/:id/availability``) and 8 signed-in browsers' worth
+   of grid pages (``GET /?date=``), as fast as they are answered; then the same reads at a
+   steady rate (``*_paced``: 50 and 10 per second, an open loop, for the latency at a busy
+   time); then one client alone reads some of each again (``availability_1``, ``grid_1``:
+   the server's time without queueing).
 4. Checks the database for double bookings, then prints a table and, on its last line, one
    JSON object with every figure.
 
@@ -50,7 +52,7 @@ from .booking_seed import (
     row_counts,
     today,
 )
-from .load import Call, run_load, run_paced
+from .load import Call, Result, run_load, run_paced
 from .report_server import REPO_ROOT, Server
 from .reports import bench_database
 
@@ -67,7 +69,7 @@ SOLO_CALLS = 100
 PACED_RATES = {"availability": 50, "grid": 10}  # requests per second
 PACED_SECONDS = 20
 WARMUP_BOOKINGS = 64
-CEILING_PASSES = 3
+BOOKING_ROUNDS = 5  # bookings and ceiling alternate, a fifth of the plan at a time
 RATE_LIMIT = "100000000/minute"  # out of reach: the benchmark measures work, not refusals
 GUNICORN_CONFIG = REPO_ROOT / "gunicorn.conf.py"
 
@@ -94,19 +96,38 @@ def app_env(redis_url):
     }
 
 
-def measure_ceiling(database_url, calls, workers, threads):
+def measure_bookings(up, database_url, workers, threads, plan):
+    """Bookings on RoomLoop (``up``) and the same requests on the ceiling, in alternating
+    rounds.
+
+    The machine's speed drifts from minute to minute (other work on the host): measured one
+    after the other, RoomLoop and the ceiling could each catch a fast or a slow spell, and
+    the ratio swung by half between runs. In rounds, both see the same spells.
+    """
+    warmup, measured = plan
     ceiling.create_table(database_url)
     try:
         env = {"BENCH_CEILING_DATABASE_URL": database_url}
-        with server(database_url, workers, threads, app="bench.ceiling:app", env=env) as up:
-            rows = [Call("POST", "/rows", c.json, c.headers, 201) for c in calls]
-            run_load(up.url, rows[:WARMUP_BOOKINGS], BOOKING_CLIENTS)
-            # One pass takes a second or two and varies by a third from run to run: the
-            # median of a few passes is a steadier yardstick.
-            passes = [run_load(up.url, rows, BOOKING_CLIENTS) for _ in range(CEILING_PASSES)]
-            return sorted(passes, key=lambda result: result.rps)[len(passes) // 2]
+        with server(database_url, workers, threads, app="bench.ceiling:app", env=env) as bare:
+            results = {"warmup": run_load(up.url, warmup, BOOKING_CLIENTS)}
+            run_load(bare.url, ceiling_rows(warmup), BOOKING_CLIENTS)
+            rounds = []
+            size = -(-len(measured) // BOOKING_ROUNDS)
+            for start in range(0, len(measured), size):
+                bookings = measured[start : start + size]
+                bare_round = run_load(bare.url, ceiling_rows(bookings), BOOKING_CLIENTS)
+                rounds.append((bare_round, run_load(up.url, bookings, BOOKING_CLIENTS)))
     finally:
         ceiling.drop_table(database_url)
+    results["ceiling"] = Result.combined([bare_round for bare_round, _ in rounds])
+    results["booking"] = Result.combined([booking for _, booking in rounds])
+    results["round_ratios"] = [booking.rps / bare_round.rps for bare_round, booking in rounds]
+    return results
+
+
+def ceiling_rows(bookings):
+    """The ceiling's requests for ``bookings``: the same bodies, one row each."""
+    return [Call("POST", "/rows", c.json, c.headers, 201) for c in bookings]
 
 
 def configured_shape(database_url):
@@ -175,12 +196,10 @@ def grid_calls(days, cookies):
 
 
 def measure_app(database_url, workers, threads, redis_url, plan, availability, grid_days, teachers):
-    """Bookings, then availability and grid reads, on one RoomLoop server."""
-    warmup, measured = plan
-    results = {}
+    """Bookings (against the ceiling), then availability and grid reads, on one RoomLoop
+    server."""
     with server(database_url, workers, threads, env=app_env(redis_url)) as up:
-        results["warmup"] = run_load(up.url, warmup, BOOKING_CLIENTS)
-        results["booking"] = run_load(up.url, measured, BOOKING_CLIENTS)
+        results = measure_bookings(up, database_url, workers, threads, plan)
         grid = grid_calls(grid_days, [sign_in(up.url, public_id) for public_id in teachers])
         run_load(up.url, availability[:50] + grid[:16], READ_CLIENTS)  # warm-up
         results["availability"] = run_load(up.url, availability, READ_CLIENTS)
@@ -221,11 +240,9 @@ def run(args, database_url):
     availability = availability_calls(days, school, keys, rng)
     grid_days = read_days(seeded, school, rng, sizes["grid"])
     teachers = [f"usr_{n:010x}" for n in sorted(keys)[:READ_CLIENTS]]  # report_seed's ids
-    print(f"Seeded in {seeded.seconds:.1f} s; measuring the ceiling ...", flush=True)
+    print(f"Seeded in {seeded.seconds:.1f} s; measuring ...", flush=True)
     workers, threads = configured_shape(database_url)
     workers, threads = args.workers or workers, args.threads or threads
-    ceiling_result = measure_ceiling(database_url, plan[1], workers, threads)
-    print("Measuring RoomLoop ...", flush=True)
     results = measure_app(
         database_url, workers, threads, args.redis_url, plan, availability, grid_days, teachers
     )
@@ -242,7 +259,6 @@ def run(args, database_url):
         seeded=seeded,
         seeded_counts=seeded_counts,
         counts=counts,
-        ceiling=ceiling_result,
         results=results,
         checks=checks,
         machine=info,

@@ -49,6 +49,20 @@ class Result:
     def server_errors(self):
         return sum(n for status, n in self.statuses.items() if status >= 500)
 
+    @classmethod
+    def combined(cls, results):
+        """One ``Result`` of several runs: their calls, time and answers together."""
+        return cls(
+            calls=sum(r.calls for r in results),
+            seconds=sum(r.seconds for r in results),
+            latencies_ms=[ms for r in results for ms in r.latencies_ms],
+            statuses=sum((r.statuses for r in results), Counter()),
+            expected=sum((r.expected for r in results), Counter()),
+            unexpected=sum(r.unexpected for r in results),
+            client_errors=sum(r.client_errors for r in results),
+            samples=[s for r in results for s in r.samples][:UNEXPECTED_KEPT],
+        )
+
     def percentile(self, q):
         """The ``q``-th percentile (0-100) of the latencies, by the nearest-rank method."""
         if not self.latencies_ms:
