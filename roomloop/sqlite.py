@@ -144,11 +144,7 @@ def writing():
         yield
         return
     if session.in_transaction():
-        keep, session.expire_on_commit = session.expire_on_commit, False
-        try:
-            session.commit()  # reads only: ends the snapshot, expires nothing
-        finally:
-            session.expire_on_commit = keep
+        commit_keeping_loaded()  # reads only: ends the snapshot
     request.environ[WRITING] = True
     try:
         yield
@@ -157,3 +153,14 @@ def writing():
         raise
     finally:
         request.environ.pop(WRITING, None)
+
+
+def commit_keeping_loaded():
+    """Commit without expiring the objects the session has loaded, for a commit in the middle
+    of a request whose rows are still current: nothing reloads them afterwards."""
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep

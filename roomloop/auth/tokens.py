@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from ..errors import ValidationError
 from ..extensions import db
 from ..models import ApiToken, utcnow
-from ..sqlite import writing
+from ..sqlite import commit_keeping_loaded, writing
 from .permissions import ALL_CAPABILITIES, ROLE_CAPABILITIES
 
 API_KEY_PREFIX = "sk_live_"
@@ -90,7 +90,7 @@ def touch_token(row):
     try:
         with writing():
             row.last_used_at = now
-            db.session.commit()
+            commit_keeping_loaded()  # the token and its account serve the rest of the request
     except OperationalError:
         db.session.rollback()
         log.info("Skipped recording the use of token %s: database busy", row.public_id)
