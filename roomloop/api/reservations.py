@@ -2,15 +2,16 @@
 
 import re
 from datetime import date
-from functools import cache
 
 from flask import g, request, url_for
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
+from ..accounts import get_account
 from ..auth.permissions import can_view_reservation
 from ..booking import create_reservation, delete_reservation, update_reservation
 from ..errors import Forbidden, NotFound, ValidationError
 from ..extensions import db
+from ..facilities import get_facility
 from ..models import Account, Facility, Reservation
 from ..resources import reservation_resource
 from ..schedule import get_schedule
@@ -38,17 +39,12 @@ def get_reservation(public_id):
     return reservation
 
 
-@cache
-def _lookup(model, column):
-    # Built once per column: booking runs it on every request.
-    return select(model).where(getattr(model, column) == bindparam("value"))
-
-
-def _find(model, column, value, field):
-    row = db.session.scalar(_lookup(model, column.key), {"value": value})
-    if row is None:
-        raise ValidationError({field: f"No {model.__name__.lower()} with id {value!r}."})
-    return row
+def _find(get, value, field):
+    """``get(value)``, with its "not found" as an error on the body's ``field`` (a 422)."""
+    try:
+        return get(value)
+    except NotFound as missing:
+        raise ValidationError({field: missing.message}) from None
 
 
 @bp.post("/reservations")
@@ -56,11 +52,11 @@ def _find(model, column, value, field):
 def create_reservation_endpoint():
     """Book a facility; the rules engine decides, and its outcome is in the answer."""
     data = parse_json(ReservationCreate, request.get_data())
-    facility = _find(Facility, Facility.code, data.facility_id, "facility_id")
+    facility = _find(get_facility, data.facility_id, "facility_id")
     account = None
     if data.user_id is not None:
         g.actor.require("reservations:manage")  # before the lookup, which would reveal ids
-        account = _find(Account, Account.public_id, data.user_id, "user_id")
+        account = _find(get_account, data.user_id, "user_id")
     booked = create_reservation(
         g.actor,
         facility,
