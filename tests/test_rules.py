@@ -192,6 +192,32 @@ def test_r03_held_slot_is_a_conflict_naming_the_holder_with_bookable_suggestions
         assert cancel.status_code == 200
 
 
+def test_r03_suggestions_pass_over_times_the_person_already_has_booked(
+    client, freeze, create_account, create_facility, create_reservation, auth_headers
+):
+    """Ben has the gym all Monday and Tuesday: asked for the lab on Monday, it offers
+    Wednesday's periods (nearest to the asked one first), not a time he is busy."""
+    freeze(2026, 6, 4, 7, 0)
+    ben = create_account(name="Ben Ortiz")
+    lab = create_facility(code="lab", name="STEM Lab Alpha", type="lab")
+    create_facility(code="lab2", name="STEM Lab Beta", type="lab")
+    gym = create_facility(code="gym", name="Gym", type="gym")
+    create_reservation(lab, create_account(name="Ada Park"), MON, 2)
+    for day in (MON, TUE):
+        create_reservation(gym, ben, day, 1, 4)
+        create_reservation(gym, ben, day, 5, 8)
+
+    error = assert_refused(
+        book(client, auth_headers(ben), lab, MON, 2), "R-03", status=409, code="slot_conflict"
+    )
+
+    assert [(s["facility"]["id"], s["date"], s["start_slot"]) for s in error["suggestions"]] == [
+        ("lab", WED.isoformat(), 2),
+        ("lab", WED.isoformat(), 1),
+        ("lab", WED.isoformat(), 3),
+    ]
+
+
 def test_r03_conflict_lists_every_held_slot_of_the_request(
     client, create_account, create_facility, create_reservation, auth_headers
 ):
