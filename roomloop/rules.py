@@ -14,7 +14,7 @@ from sqlalchemy import and_, bindparam, or_, select
 
 from .errors import DomainError
 from .extensions import db
-from .models import BlackoutDate, HeldSlot, Reservation
+from .models import Account, BlackoutDate, Facility, HeldSlot, Reservation
 from .schedule import Schedule, is_weekend, week_of
 from .settings import get_setting
 
@@ -36,7 +36,7 @@ class SlotConflict(RuleViolation):
 
     def __init__(self, held, message):
         super().__init__("R-03", message)
-        self.held = held  # [(slot number, Reservation)]
+        self.held = held  # [(slot number, holder row: see HOLDERS_QUERY)]
 
 
 @dataclass(frozen=True)
@@ -190,6 +190,19 @@ BLACKOUTS_QUERY = (
     .order_by(BLACKOUTS.c.id)
 )
 ACCOUNT_WEEK_QUERY = _held_rows().where(_account_week())
+RESERVATIONS = Reservation.__table__
+HOLDERS_QUERY = (
+    select(
+        RESERVATIONS.c.id,
+        RESERVATIONS.c.public_id,
+        RESERVATIONS.c.status,
+        Account.__table__.c.name.label("account_name"),
+        Facility.__table__.c.name.label("facility_name"),
+    )
+    .join(Account.__table__, RESERVATIONS.c.account_id == Account.__table__.c.id)
+    .join(Facility.__table__, RESERVATIONS.c.facility_id == Facility.__table__.c.id)
+    .where(RESERVATIONS.c.id.in_(bindparam("ids", expanding=True)))
+)
 
 
 def account_unchanged(ctx):
@@ -271,8 +284,10 @@ def _held_slots(ctx, facility=None, account=None, slots=None, days=None):
     ]
 
 
-def _holder(held_slot):
-    return db.session.get(Reservation, held_slot.reservation_id)
+def _holders(held):
+    """The reservations holding ``held`` slots, by id: what a refusal says of them."""
+    ids = sorted({h.reservation_id for h in held})
+    return {row.id: row for row in db.session.execute(HOLDERS_QUERY, {"ids": ids})}
 
 
 def _periods(schedule, req):
@@ -311,12 +326,15 @@ def check_slots_free(ctx):
     req = ctx.request
     held = _held_slots(ctx, facility=req.facility, slots=req.slot_numbers)
     if held:
-        raise slot_conflict(ctx.schedule, req.facility, [(h.slot, _holder(h)) for h in held])
+        holders = _holders(held)
+        raise slot_conflict(
+            ctx.schedule, req.facility, [(h.slot, holders[h.reservation_id]) for h in held]
+        )
 
 
 def slot_conflict(schedule, facility, held):
     first_slot, holder = held[0]
-    who = holder.account.name
+    who = holder.account_name
     state = "requested" if holder.status == "pending" else "booked"
     return SlotConflict(
         held,
@@ -442,10 +460,10 @@ def check_no_double_booking(ctx):
     req = ctx.request
     held = _held_slots(ctx, account=req.account, slots=req.slot_numbers)
     if held:
-        other = _holder(held[0])
+        other = _holders(held[:1])[held[0].reservation_id]
         raise RuleViolation(
             "R-10",
-            f"{req.account.name} already has {other.facility.name} booked in period "
+            f"{req.account.name} already has {other.facility_name} booked in period "
             f"{held[0].slot} ({ctx.schedule[held[0].slot].label}).",
             reservation_id=other.public_id,
         )

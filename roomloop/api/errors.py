@@ -92,12 +92,12 @@ def slot_conflict(exc):
         {
             "slot": slot,
             "reservation": {
-                "id": reservation.public_id,
-                "status": reservation.status,
-                "user": {"name": reservation.account.name},
+                "id": holder.public_id,
+                "status": holder.status,
+                "user": {"name": holder.account_name},
             },
         }
-        for slot, reservation in exc.held
+        for slot, holder in exc.held
     ]
     return error_response(
         409,
