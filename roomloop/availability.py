@@ -4,12 +4,13 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import islice
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, select
 
+from .configured import configured
 from .extensions import db
 from .models import Account, Facility, Reservation
 from .resources import facility_ref
-from .rules import BLACKOUTS, HELD, RuleViolation, evaluate, load_snapshot
+from .rules import HELD, RuleViolation, evaluate, load_snapshot
 from .schedule import Slot, get_schedule, is_weekend, school_now
 
 SUGGESTIONS_PER_KIND = 3
@@ -54,14 +55,6 @@ DAY_HELD_QUERY = (
         HELD.c.date == bindparam("day"),
     )
 )
-DAY_BLACKOUTS_QUERY = select(BLACKOUTS.c.facility_id).where(
-    BLACKOUTS.c.start_date <= bindparam("day"),
-    BLACKOUTS.c.end_date >= bindparam("day"),
-    or_(
-        BLACKOUTS.c.facility_id.is_(None),
-        BLACKOUTS.c.facility_id.in_(bindparam("ids", expanding=True)),
-    ),
-)
 
 
 def day_availability(facilities, day, now=None):
@@ -76,7 +69,9 @@ def day_availability(facilities, day, now=None):
         (facility_id, slot): Holder(*holder)
         for facility_id, slot, *holder in db.session.execute(DAY_HELD_QUERY, params)
     }
-    closed_facilities = set(db.session.scalars(DAY_BLACKOUTS_QUERY, params))
+    closed_facilities = {
+        b.facility_id for b in configured().blackouts_between(day, day, set(params["ids"]))
+    }
     school_closed = is_weekend(day) or None in closed_facilities
     started = {s.number for s in schedule.slots if schedule.starts_at(day, s.number) <= now}
 

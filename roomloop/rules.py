@@ -12,9 +12,10 @@ from functools import cache
 
 from sqlalchemy import and_, bindparam, or_, select
 
+from .configured import configured
 from .errors import DomainError
 from .extensions import db
-from .models import Account, BlackoutDate, Facility, HeldSlot, Reservation
+from .models import Account, Facility, HeldSlot, Reservation
 from .schedule import Schedule, is_weekend, week_of
 from .settings import get_setting
 
@@ -128,11 +129,8 @@ def load_snapshot(account, areas):
     for n, (ids, first_day, last_day) in enumerate(areas):
         params |= {f"ids_{n}": list(ids), f"first_{n}": first_day, f"last_{n}": last_day}
     held = db.session.execute(_snapshot_query(len(areas)), params).all()
-    facility_ids = sorted({i for ids, _, _ in areas for i in ids})
-    blackouts = db.session.execute(
-        BLACKOUTS_QUERY, {"first": first, "last": last, "facility_ids": facility_ids}
-    ).all()
-    return Snapshot(held, blackouts)
+    facility_ids = {i for ids, _, _ in areas for i in ids}
+    return Snapshot(held, configured().blackouts_between(first, last, facility_ids))
 
 
 # The queries of every booking are built once, with bound parameters: building a statement
@@ -140,7 +138,6 @@ def load_snapshot(account, areas):
 # tables' columns, not the models': SQLAlchemy runs a select of model attributes through
 # the ORM, which took twice as long for the same rows.
 HELD = HeldSlot.__table__
-BLACKOUTS = BlackoutDate.__table__
 
 
 def _held_rows():
@@ -177,18 +174,6 @@ def _snapshot_query(areas):
     )
 
 
-BLACKOUTS_QUERY = (
-    select(BLACKOUTS)
-    .where(
-        BLACKOUTS.c.start_date <= bindparam("last"),
-        BLACKOUTS.c.end_date >= bindparam("first"),
-        or_(
-            BLACKOUTS.c.facility_id.is_(None),
-            BLACKOUTS.c.facility_id.in_(bindparam("facility_ids", expanding=True)),
-        ),
-    )
-    .order_by(BLACKOUTS.c.id)
-)
 ACCOUNT_WEEK_QUERY = _held_rows().where(_account_week())
 RESERVATIONS = Reservation.__table__
 HOLDERS_QUERY = (

@@ -7,9 +7,9 @@ nothing is stored), then store all of them in one commit.
 
 import re
 
-from flask import has_request_context, request
 from sqlalchemy import func, select
 
+from .configured import configured, forget
 from .errors import ValidationError
 from .extensions import db
 from .models import HeldSlot, Setting
@@ -35,35 +35,15 @@ MAX_PERIODS = 16
 TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-# Where ``get_setting`` keeps every stored setting for the rest of the request: a booking
-# asks for four of them, some several times. On the request itself, not on ``g``, which
-# lives as long as the app context and may outlast one request.
-CACHE = "roomloop.settings"
-
-
 def get_setting(key):
-    if not has_request_context():
-        return _stored_settings().get(key, DEFAULTS[key])
-    if CACHE not in request.environ:
-        request.environ[CACHE] = _stored_settings()
-    return request.environ[CACHE].get(key, DEFAULTS[key])
-
-
-# The table's columns, not the model's, like the rules' queries (``rules.HELD``): every
-# request that books or shows slots runs it.
-SETTINGS_QUERY = select(Setting.__table__.c.key, Setting.__table__.c.value)
-
-
-def _stored_settings():
-    return dict(db.session.execute(SETTINGS_QUERY).all())
+    return configured().settings.get(key, DEFAULTS[key])
 
 
 def set_setting(key, value):
     """Store ``value`` for ``key`` in the current transaction; the caller commits."""
     if key not in DEFAULTS:
         raise KeyError(key)
-    if has_request_context():
-        request.environ.pop(CACHE, None)
+    forget()
     row = db.session.get(Setting, key)
     if row is None:
         db.session.add(Setting(key=key, value=value))

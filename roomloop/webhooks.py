@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import func, insert, select
 
+from .configured import configured
 from .errors import NotFound, ValidationError
 from .extensions import db
 from .models import Event, WebhookDelivery, WebhookEndpoint, iso_utc, new_public_id, utcnow
@@ -95,18 +96,9 @@ def record_events(rows, endpoints=None):
     db.session.info[DUE] = True
 
 
-# Plain rows of the table, not endpoint objects, like the rules' queries (``rules.HELD``):
-# every booking runs it.
-ENDPOINTS = WebhookEndpoint.__table__
-ENABLED_ENDPOINTS_QUERY = select(ENDPOINTS.c.id, ENDPOINTS.c.events).where(
-    ENDPOINTS.c.status == "enabled"
-)
-
-
 def subscribed_endpoints(event_type):
     """The enabled endpoints subscribed to ``event_type``, as rows with ``id`` and ``events``."""
-    endpoints = db.session.execute(ENABLED_ENDPOINTS_QUERY)
-    return [e for e in endpoints if subscribes(e.events, event_type)]
+    return [e for e in configured().endpoints if subscribes(e.events, event_type)]
 
 
 def subscribes(patterns, event_type):

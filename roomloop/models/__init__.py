@@ -4,7 +4,7 @@ from .account import ACCOUNT_STATUSES, ROLES, Account
 from .base import iso_utc, new_public_id, utcnow
 from .facility import FACILITY_STATUSES, BlackoutDate, Facility
 from .reservation import HOLDING_STATUSES, RESERVATION_STATUSES, HeldSlot, Reservation
-from .setting import Setting
+from .setting import ConfigStamp, Setting
 from .token import ApiToken
 from .webhook import (
     DELIVERY_STATUSES,
@@ -25,6 +25,7 @@ __all__ = [
     "Account",
     "ApiToken",
     "BlackoutDate",
+    "ConfigStamp",
     "Event",
     "Facility",
     "HeldSlot",

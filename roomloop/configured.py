@@ -1,0 +1,81 @@
+"""What admins set and every booking reads: the settings, the blackout dates and the enabled
+webhook endpoints, kept in each process until they change.
+
+A request reads one value, the stamp that database triggers renew with every change to those
+tables (``ConfigStamp``); the tables themselves are read again only when the stamp differs
+from the one this process holds. A change is therefore seen by the next request of every
+process, as if the tables were read each time, however it was made.
+"""
+
+from dataclasses import dataclass
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import event, select
+
+from .extensions import db
+from .models import BlackoutDate, ConfigStamp, Setting, WebhookEndpoint
+
+STAMP_QUERY = select(ConfigStamp.__table__.c.stamp)
+# Plain rows of the tables, like the rules' queries (``rules.HELD``).
+SETTINGS = Setting.__table__
+SETTINGS_QUERY = select(SETTINGS.c.key, SETTINGS.c.value)
+BLACKOUTS = BlackoutDate.__table__
+BLACKOUTS_QUERY = select(BLACKOUTS).order_by(BLACKOUTS.c.id)
+ENDPOINTS = WebhookEndpoint.__table__
+ENABLED_ENDPOINTS_QUERY = select(ENDPOINTS.c.id, ENDPOINTS.c.events).where(
+    ENDPOINTS.c.status == "enabled"
+)
+
+HELD = "roomloop.configured"  # the app's copy, in app.extensions
+MEMO = "roomloop.configured"  # this request's, in its environ, until it writes
+
+
+@dataclass(frozen=True)
+class Configured:
+    stamp: str | None  # None: unchanged since the migration
+    settings: dict  # stored values by key (defaults are settings.py's)
+    blackouts: tuple  # rows of blackout_dates, by id
+    endpoints: tuple  # enabled webhook endpoints: rows with id and events
+
+    def blackouts_between(self, first, last, facility_ids):
+        """School-wide blackouts and those of ``facility_ids`` that touch ``first``..``last``."""
+        return [
+            b
+            for b in self.blackouts
+            if b.start_date <= last
+            and b.end_date >= first
+            and (b.facility_id is None or b.facility_id in facility_ids)
+        ]
+
+
+def configured():
+    """The settings, blackouts and enabled endpoints as this transaction sees them."""
+    memo = has_request_context() and request.environ.get(MEMO)
+    if memo:
+        return memo
+    stamp = db.session.scalar(STAMP_QUERY)
+    held = current_app.extensions.get(HELD)
+    if held is None or held.stamp != stamp:
+        # Read after the stamp: at worst newer than it, which only costs a reread later.
+        held = Configured(
+            stamp,
+            dict(db.session.execute(SETTINGS_QUERY).all()),
+            tuple(db.session.execute(BLACKOUTS_QUERY)),
+            tuple(db.session.execute(ENABLED_ENDPOINTS_QUERY)),
+        )
+        current_app.extensions[HELD] = held
+    if has_request_context():
+        request.environ[MEMO] = held
+    return held
+
+
+def forget():
+    """Read the stamp again at the next use: this request is changing what it covers."""
+    if has_request_context():
+        request.environ.pop(MEMO, None)
+
+
+# A flush may change the tables (their triggers renew the stamp in this transaction); a
+# rollback undoes changes the memo may have seen.
+for _moment in ("after_flush", "after_commit", "after_rollback"):
+    event.listen(db.session, _moment, lambda *_args: forget())
