@@ -1,12 +1,13 @@
 """Whom a rate limit counts (a live bearer token, else the client address), and the
-in-process counter storage behind the default ``memory://``."""
+counter storages behind ``memory://`` (the default) and ``redis://``."""
 
 import threading
+import time
 from typing import ClassVar
 
-from flask import request
+from flask import has_request_context, request
 from flask_limiter.util import get_remote_address
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, RedisStorage
 
 
 def bearer_token():
@@ -92,3 +93,47 @@ class ThreadSafeMemoryStorage(MemoryStorage):
                 self.timer = threading.Timer(self.SWEEP_SECONDS, self._MemoryStorage__expire_events)
                 self.timer.daemon = True
                 self.timer.start()
+
+
+class RedisStorageAnsweringFromTheHit(RedisStorage):
+    """``redis://`` in one round trip per request rather than three.
+
+    Flask-Limiter counts a request's hit, then reads the window back for the RateLimit-*
+    headers: the count (GET) and the time left (TTL), a round trip each. Here the hit's
+    script returns both, and those reads in the same request are answered from it: the
+    count this request made, which is what its headers should say.
+    """
+
+    STORAGE_SCHEME: ClassVar[list[str]] = ["redis", "rediss", "redis+unix"]
+    SCRIPT_INCR_EXPIRE_TTL = """
+        local current = redis.call("incrby", KEYS[1], ARGV[2])
+        if tonumber(current) == tonumber(ARGV[2]) then
+            redis.call("expire", KEYS[1], ARGV[1])
+        end
+        return {current, redis.call("ttl", KEYS[1])}
+    """
+    HIT = "roomloop.ratelimit_hits"  # {key: (count, expires at)}, in the request's environ
+
+    def initialize_storage(self, uri):
+        super().initialize_storage(uri)
+        self.lua_incr_expire_ttl = self.get_connection().register_script(
+            self.SCRIPT_INCR_EXPIRE_TTL
+        )
+
+    def incr(self, key, expiry, amount=1):
+        count, ttl = self.lua_incr_expire_ttl([self.prefixed_key(key)], [expiry, amount])
+        if has_request_context():
+            hits = request.environ.setdefault(self.HIT, {})
+            hits[key] = int(count), time.time() + max(int(ttl), 0)
+        return int(count)
+
+    def get(self, key):
+        hit = self._hit(key)
+        return super().get(key) if hit is None else hit[0]
+
+    def get_expiry(self, key):
+        hit = self._hit(key)
+        return super().get_expiry(key) if hit is None else hit[1]
+
+    def _hit(self, key):
+        return request.environ.get(self.HIT, {}).get(key) if has_request_context() else None

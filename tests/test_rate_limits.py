@@ -35,10 +35,15 @@ def bearer(key):
     return {"Authorization": f"Bearer {key}"}
 
 
-@pytest.fixture
-def limited(app, database_url):
-    """Return a test client of a fresh app started with ``RATE_LIMIT=5/minute``."""
-    limited_app = make_app(database_url, RATE_LIMIT=LIMIT)
+@pytest.fixture(params=["memory", "redis"])
+def limited(request, app, database_url):
+    """Return a test client of a fresh app started with ``RATE_LIMIT=5/minute``, counting
+    in memory (the default) or in Redis (production's storage)."""
+    config = {"RATE_LIMIT": LIMIT}
+    if request.param == "redis":
+        prefix = request.getfixturevalue("redis_prefix")
+        config |= {"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix}
+    limited_app = make_app(database_url, **config)
     yield limited_app.test_client()
     with limited_app.app_context():
         db.engine.dispose()
