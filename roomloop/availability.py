@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select
 
 from .configured import configured
 from .extensions import db
-from .models import Account, Facility, Reservation
+from .models import Account, Reservation
 from .resources import facility_ref
 from .rules import HELD, RuleViolation, evaluate, load_snapshot
 from .schedule import Slot, get_schedule, is_weekend, school_now
@@ -116,13 +116,11 @@ def suggest_alternatives(ctx):
         for k in range(DAYS_SEARCHED_AHEAD + 1)
         if req.date <= date.max - timedelta(days=k)  # a request for 9999-12-31 still answers
     ]
-    similar = db.session.scalars(
-        select(Facility).where(
-            Facility.type == req.facility.type,
-            Facility.id != req.facility.id,
-            Facility.status == "active",
-        )
-    ).all()
+    similar = [
+        f
+        for f in configured().facilities
+        if f.type == req.facility.type and f.id != req.facility.id and f.status == "active"
+    ]
     snapshot = load_snapshot(
         req.account,
         [([req.facility.id], days[0], days[-1]), ([f.id for f in similar], req.date, req.date)],

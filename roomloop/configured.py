@@ -1,5 +1,5 @@
-"""What admins set and every booking reads: the settings, the blackout dates and the enabled
-webhook endpoints, kept in each process until they change.
+"""What admins set and every booking reads: the settings, the blackout dates, the enabled
+webhook endpoints and the facilities, kept in each process until they change.
 
 A request reads one value, the stamp that database triggers renew with every change to those
 tables (``ConfigStamp``); the tables themselves are read again only when the stamp differs
@@ -7,13 +7,13 @@ from the one this process holds. A change is therefore seen by the next request 
 process, as if the tables were read each time, however it was made.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import event, select
 
 from .extensions import db
-from .models import BlackoutDate, ConfigStamp, Setting, WebhookEndpoint
+from .models import BlackoutDate, ConfigStamp, Facility, Setting, WebhookEndpoint
 
 STAMP_QUERY = select(ConfigStamp.__table__.c.stamp)
 # Plain rows of the tables, like the rules' queries (``rules.HELD``).
@@ -25,6 +25,8 @@ ENDPOINTS = WebhookEndpoint.__table__
 ENABLED_ENDPOINTS_QUERY = select(ENDPOINTS.c.id, ENDPOINTS.c.events).where(
     ENDPOINTS.c.status == "enabled"
 )
+FACILITIES = Facility.__table__
+FACILITIES_QUERY = select(FACILITIES).order_by(FACILITIES.c.id)
 
 HELD = "roomloop.configured"  # the app's copy, in app.extensions
 MEMO = "roomloop.configured"  # this request's, in its environ, until it writes
@@ -36,6 +38,11 @@ class Configured:
     settings: dict  # stored values by key (defaults are settings.py's)
     blackouts: tuple  # rows of blackout_dates, by id
     endpoints: tuple  # enabled webhook endpoints: rows with id and events
+    facilities: tuple  # rows of facilities, by id: read-only stand-ins for Facility objects
+    by_code: dict = field(init=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "by_code", {f.code: f for f in self.facilities})
 
     def blackouts_between(self, first, last, facility_ids):
         """School-wide blackouts and those of ``facility_ids`` that touch ``first``..``last``."""
@@ -49,7 +56,7 @@ class Configured:
 
 
 def configured():
-    """The settings, blackouts and enabled endpoints as this transaction sees them."""
+    """The settings, blackouts, enabled endpoints and facilities as this transaction sees them."""
     memo = has_request_context() and request.environ.get(MEMO)
     if memo:
         return memo
@@ -62,6 +69,7 @@ def configured():
             dict(db.session.execute(SETTINGS_QUERY).all()),
             tuple(db.session.execute(BLACKOUTS_QUERY)),
             tuple(db.session.execute(ENABLED_ENDPOINTS_QUERY)),
+            tuple(db.session.execute(FACILITIES_QUERY)),
         )
         current_app.extensions[HELD] = held
     if has_request_context():

@@ -5,6 +5,7 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
+from .configured import configured
 from .errors import NotFound, ValidationError
 from .extensions import db
 from .models import Facility
@@ -17,10 +18,20 @@ FACILITIES = Facility.__table__
 
 
 def get_facility(code):
+    """The facility as an object, to change it (``facility_row`` to read it)."""
     # A string that cannot be a facility code is not looked up (PostgreSQL refuses NUL).
     facility = re.fullmatch(FACILITY_CODE, code) and db.session.scalar(
         FACILITY_QUERY, {"code": code}
     )
+    if facility is None:
+        raise NotFound("facility", code)
+    return facility
+
+
+def facility_row(code):
+    """The facility as a plain row from this process's copy of the facilities
+    (``configured``): what booking and availability read, without a query of their own."""
+    facility = configured().by_code.get(code)
     if facility is None:
         raise NotFound("facility", code)
     return facility

@@ -1,4 +1,4 @@
-"""Settings, blackouts and webhook endpoints are kept by each process between requests
+"""Settings, blackouts, webhook endpoints and facilities are kept by each process between requests
 (``roomloop/configured.py``): a change must still reach the very next booking of every
 process, whoever makes it, and a change rolled back must leave nothing behind."""
 
@@ -36,7 +36,8 @@ def admin_sql(database_url):
 
 @pytest.fixture
 def teacher(create_account, create_facility, auth_headers):
-    return auth_headers(create_account(name="Ada Park")), create_facility(code="lab")
+    create_facility(code="lab")
+    return auth_headers(create_account(name="Ada Park")), "lab"
 
 
 def test_a_blackout_added_in_sql_refuses_the_next_booking(client, teacher, admin_sql):
@@ -75,6 +76,24 @@ def test_a_setting_changed_in_sql_applies_to_the_next_booking(client, teacher, a
     assert book(client, headers, lab, day, 2).status_code == 201
 
 
+def test_a_facility_closed_in_sql_refuses_the_next_booking(client, teacher, admin_sql):
+    headers, lab = teacher
+    day = school_day()
+    assert book(client, headers, lab, day, 1).status_code == 201
+
+    admin_sql("UPDATE facilities SET status = 'maintenance' WHERE code = 'lab'")
+
+    refused = book(client, headers, lab, day, 2)
+    assert refused.status_code == 422
+    assert refused.json["error"]["rule"] == "R-02"
+    admin_sql("DELETE FROM held_slots")
+    admin_sql("DELETE FROM reservations")
+    admin_sql("DELETE FROM facilities WHERE code = 'lab'")
+    gone = book(client, headers, lab, day, 2)
+    assert gone.status_code == 400
+    assert list(gone.json["error"]["fields"]) == ["facility_id"]
+
+
 def test_an_endpoint_added_by_another_process_gets_the_next_booking(
     client, teacher, other_process, create_account, auth_headers
 ):
@@ -111,7 +130,9 @@ def test_a_booking_reads_the_stamp_not_the_tables_when_nothing_changed(client, t
 
     def record(_conn, _cursor, statement, *_args):
         tables.extend(
-            t for t in ("settings", "blackout_dates", "webhook_endpoints") if t in statement
+            t
+            for t in ("settings", "blackout_dates", "webhook_endpoints", "facilities")
+            if f"FROM {t}" in statement
         )
 
     event.listen(db.engine, "before_cursor_execute", record)

@@ -1,10 +1,10 @@
-"""config stamp: triggers record every change to settings, blackouts and webhook endpoints
+"""config stamp: triggers record every change to settings, blackouts, endpoints, facilities
 
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-28 14:00:00
 
-Each process keeps these three tables in memory (``roomloop/configured.py``) and reads them
+Each process keeps these four tables in memory (``roomloop/configured.py``) and reads them
 again only when the stamp has changed. The triggers write a fresh random stamp for every
 changing statement (row, on SQLite), so that no two changes, nor a change rolled back and
 another made after it, ever share a stamp.
@@ -19,7 +19,7 @@ down_revision = '0003'
 branch_labels = None
 depends_on = None
 
-TABLES = ("settings", "blackout_dates", "webhook_endpoints")
+TABLES = ("settings", "blackout_dates", "webhook_endpoints", "facilities")
 UPSERT = (
     "INSERT INTO config_stamp (id, stamp) VALUES (1, {stamp}) "
     "ON CONFLICT (id) DO UPDATE SET stamp = excluded.stamp"

@@ -4,7 +4,7 @@ from flask import g, request, url_for
 from sqlalchemy import select
 
 from ..availability import day_availability
-from ..facilities import create_facility, get_facility, update_facility
+from ..facilities import create_facility, facility_row, get_facility, update_facility
 from ..models import Facility
 from ..resources import facility_ref, facility_resource
 from ..schemas import (
@@ -39,7 +39,7 @@ def list_facilities():
 def show_facility(code):
     """Show one facility with its amenities, capacity and restrictions."""
     g.actor.require("facilities:read")
-    return facility_resource(get_facility(code))
+    return facility_resource(facility_row(code))
 
 
 @bp.get("/facilities/<code>/availability")
@@ -47,7 +47,7 @@ def facility_availability(code):
     """Show the state of every slot of one day for one facility."""
     query = parse_values(AvailabilityQuery, request.args.to_dict())
     g.actor.require("facilities:read")
-    facility = get_facility(code)
+    facility = facility_row(code)
     states = day_availability([facility], query.date)[facility.id]
     return {
         "facility": facility_ref(facility),

@@ -11,7 +11,7 @@ from ..auth.permissions import can_view_reservation
 from ..booking import create_reservation, delete_reservation, update_reservation
 from ..errors import Forbidden, NotFound, ValidationError
 from ..extensions import db
-from ..facilities import get_facility
+from ..facilities import facility_row
 from ..models import Account, Facility, Reservation
 from ..resources import reservation_resource
 from ..schedule import get_schedule
@@ -52,7 +52,7 @@ def _find(get, value, field):
 def create_reservation_endpoint():
     """Book a facility; the rules engine decides, and its outcome is in the answer."""
     data = parse_json(ReservationCreate, request.get_data())
-    facility = _find(get_facility, data.facility_id, "facility_id")
+    facility = _find(facility_row, data.facility_id, "facility_id")
     account = None
     if data.user_id is not None:
         g.actor.require("reservations:manage")  # before the lookup, which would reveal ids

@@ -13,11 +13,11 @@ class Setting(db.Model):
 
 
 class ConfigStamp(db.Model):
-    """One row whose ``stamp`` changes with every change to the settings, the blackout dates
-    or the webhook endpoints: database triggers (migration 0004) write a fresh random value,
-    whoever makes the change (RoomLoop, the CLI, an admin's SQL). ``configured.py`` keeps
-    those tables in each process until the stamp differs. No row: nothing changed since the
-    migration."""
+    """One row whose ``stamp`` changes with every change to the settings, the blackout
+    dates, the webhook endpoints or the facilities: database triggers (migration 0004) write
+    a fresh random value, whoever makes the change (RoomLoop, the CLI, an admin's SQL).
+    ``configured.py`` keeps those tables in each process until the stamp differs. No row:
+    nothing has changed since the migration."""
 
     __tablename__ = "config_stamp"
 

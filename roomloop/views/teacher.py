@@ -14,7 +14,7 @@ from ..availability import day_availability
 from ..booking import create_reservation, has_started, reservations_of, update_reservation
 from ..errors import DomainError, ValidationError
 from ..extensions import db, htmx
-from ..facilities import facility_choices, facility_page, get_facility
+from ..facilities import facility_choices, facility_page, facility_row
 from ..models import Reservation
 from ..rules import RuleViolation
 from ..schedule import get_schedule, is_weekend, school_now
@@ -234,7 +234,7 @@ def facility(code):
 
 def _facility_or_404(code):
     try:
-        return get_facility(code)
+        return facility_row(code)
     except DomainError:
         abort(404)
 
