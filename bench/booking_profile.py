@@ -40,11 +40,11 @@ from .reports import bench_database
 CALLERS = {
     "find_bearer": "token lookup (find_bearer)",
     "touch_token": "token last-used update",
-    "configured": "settings, blackouts, endpoints: stamp (configured)",
+    "configured": "facilities, settings, blackouts, endpoints: stamp (configured)",
     "_find": "facility lookup",
     "load_snapshot": "rules' held slots (load_snapshot)",
     "_holders": "refusal: holding reservations",
-    "flush": "INSERTs (session flush)",
+    "flush": "ORM writes (session flush)",
     "on_begin": "BEGIN",
     "_lock_account": "lock of the person's row (PostgreSQL)",
     "create_reservation": "INSERTs (create_reservation)",
