@@ -77,10 +77,11 @@ class BookingRequest:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What the rules read from the database, loaded in two queries rather than one per rule.
+    """What the rules read from the database, loaded at once rather than by each rule.
 
     ``held``: plain rows (reservation_id, facility_id, account_id, date, slot) ordered by date
-    and slot; ``blackouts``: plain rows of ``blackout_dates``. A snapshot may hold more than
+    and slot, one query; ``blackouts``: plain rows of ``blackout_dates``, from the process's
+    copy (``configured``). A snapshot may hold more than
     one request needs (the search for alternatives loads one for all its candidates): the
     rules filter.
     """
