@@ -8,9 +8,8 @@ from sqlalchemy import bindparam, select
 
 from .configured import configured
 from .extensions import db
-from .models import Account, Reservation
 from .resources import facility_ref
-from .rules import HELD, RuleViolation, evaluate, load_snapshot
+from .rules import ACCOUNTS, HELD, RESERVATIONS, RuleViolation, evaluate, load_snapshot
 from .schedule import Slot, get_schedule, is_weekend, school_now
 
 SUGGESTIONS_PER_KIND = 3
@@ -38,7 +37,6 @@ class SlotState:
 # Built once, with bound parameters: every availability answer and grid page runs them, and
 # building a statement takes longer than running it. Of the tables' columns, not the
 # models', as the rules' queries are (``rules.HELD``).
-RESERVATIONS, ACCOUNTS = Reservation.__table__, Account.__table__
 DAY_HELD_QUERY = (
     select(
         HELD.c.facility_id,

@@ -176,16 +176,16 @@ def _snapshot_query(areas):
 
 
 ACCOUNT_WEEK_QUERY = _held_rows().where(_account_week())
-RESERVATIONS = Reservation.__table__
+RESERVATIONS, ACCOUNTS = Reservation.__table__, Account.__table__
 HOLDERS_QUERY = (
     select(
         RESERVATIONS.c.id,
         RESERVATIONS.c.public_id,
         RESERVATIONS.c.status,
-        Account.__table__.c.name.label("account_name"),
+        ACCOUNTS.c.name.label("account_name"),
         Facility.__table__.c.name.label("facility_name"),
     )
-    .join(Account.__table__, RESERVATIONS.c.account_id == Account.__table__.c.id)
+    .join(ACCOUNTS, RESERVATIONS.c.account_id == ACCOUNTS.c.id)
     .join(Facility.__table__, RESERVATIONS.c.facility_id == Facility.__table__.c.id)
     .where(RESERVATIONS.c.id.in_(bindparam("ids", expanding=True)))
 )

@@ -40,7 +40,7 @@ def get_reservation(public_id):
 
 
 def _find(get, value, field):
-    """``get(value)``, with its "not found" as an error on the body's ``field`` (a 422)."""
+    """``get(value)``, with its "not found" as an error on the body's ``field`` (a 400)."""
     try:
         return get(value)
     except NotFound as missing:
