@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, delete, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from .auth.permissions import (
@@ -18,7 +18,7 @@ from .auth.permissions import (
     require_edit_reservation,
 )
 from .availability import suggest_alternatives
-from .errors import ValidationError
+from .errors import NotFound, ValidationError
 from .extensions import db
 from .models import Account, HeldSlot, Reservation, new_public_id, utcnow
 from .resources import reservation_resource
@@ -31,7 +31,8 @@ from .rules import (
     evaluate,
 )
 from .schedule import get_schedule, school_now
-from .sqlite import writing
+from .settings import get_setting
+from .sqlite import commit_keeping_loaded, writing
 from .webhooks import record_event, subscribed_endpoints
 
 PAST_RESERVATIONS_SHOWN = 50
@@ -196,10 +197,58 @@ ACCOUNT_LOCK = (
 )
 
 
-def update_reservation(actor, reservation, purpose=None, status=None, now=None):
-    """Change the purpose and/or the status (``confirmed`` from pending, or ``cancelled``)."""
-    if reservation.status == "cancelled":
-        raise ValidationError({"status": "This reservation is cancelled and can no longer change."})
+def lock_reservation(reservation):
+    """The reservation as it is now, locked until the commit, or ``NotFound`` once deleted.
+
+    A change is decided on this, not on what the request read earlier: two people changing
+    one reservation at once then change it one after the other. PostgreSQL locks the row;
+    on SQLite the write lock that ``writing()`` holds already keeps other writers out.
+    """
+    (key,) = inspect(reservation).identity  # no reload: the row may be gone
+    current = db.session.execute(
+        RESERVATION_LOCK, {"id": key}, execution_options={"populate_existing": True}
+    ).scalar()
+    if current is None:
+        raise NotFound("reservation", reservation.public_id)
+    return current
+
+
+RESERVATION_LOCK = (
+    select(Reservation)
+    .where(Reservation.id == bindparam("id"))
+    .with_for_update(of=Reservation.__table__)
+)
+
+
+def update_reservation(actor, reservation, purpose=None, status=None, seen_status=None, now=None):
+    """Change the purpose and/or the status (``confirmed`` from pending, or ``cancelled``).
+
+    Cancelling a cancelled reservation changes nothing. ``seen_status``, when given, is the
+    status the actor decided on: if the reservation has another one now, nothing changes.
+    Returns the reservation as it is after the change, loaded.
+    """
+    with writing():
+        reservation = lock_reservation(reservation)
+        if seen_status is not None and reservation.status != seen_status:
+            raise ValidationError({"status": f"Already {reservation.status}; nothing changed."})
+        if reservation.status == "cancelled":
+            if status == "cancelled" and purpose in (None, reservation.purpose):
+                return reservation  # as asked, already
+            raise ValidationError(
+                {"status": "This reservation is cancelled and can no longer change."}
+            )
+        events = _changes(actor, reservation, purpose, status, now)
+        if events:
+            db.session.flush()
+            data = reservation_resource(reservation, get_schedule())
+            for event_type in events:
+                record_event(event_type, data)
+        commit_keeping_loaded()  # the caller shows the reservation: it must not reload
+    return reservation
+
+
+def _changes(actor, reservation, purpose, status, now):
+    """Check the actor may make the change, make it, and return the events it writes."""
     new_purpose = purpose is not None and purpose != reservation.purpose
     new_status = status is not None and status != reservation.status
     if new_purpose:
@@ -209,7 +258,9 @@ def update_reservation(actor, reservation, purpose=None, status=None, now=None):
             require_cancel_reservation(actor, reservation)
             _require_not_started(reservation, now)
         elif status == "confirmed":
-            require_confirm_reservation(actor)
+            require_confirm_reservation(
+                actor, reservation, own_allowed=get_setting("approvers_confirm_own")
+            )
             outcome = decide(_request_for(reservation), now, confirming=True)
         else:
             raise ValidationError({"status": "A reservation cannot return to pending."})
@@ -220,28 +271,29 @@ def update_reservation(actor, reservation, purpose=None, status=None, now=None):
         events.append("reservation.updated")
     if new_status and status == "cancelled":
         reservation.status = "cancelled"
-        reservation.held_slots.clear()  # frees the slots
+        _free_slots(reservation)
         events.append("reservation.cancelled")
     elif new_status:
         reservation.status = "confirmed"
         reservation.rules = _rules_record(outcome)
         events.append("reservation.confirmed")
-    if events:
-        db.session.flush()
-        data = reservation_resource(reservation, get_schedule())
-        for event_type in events:
-            record_event(event_type, data)
-        db.session.commit()
-    return reservation
+    return events
+
+
+def _free_slots(reservation):
+    db.session.execute(delete(HeldSlot).where(HeldSlot.reservation_id == reservation.id))
+    db.session.expire(reservation, ["held_slots"])
 
 
 def delete_reservation(actor, reservation):
     """Remove a reservation for good (admins only); its event keeps a copy of what it was."""
     actor.require("reservations:delete")
-    data = reservation_resource(reservation, get_schedule())
-    db.session.delete(reservation)
-    record_event("reservation.deleted", data)
-    db.session.commit()
+    with writing():
+        reservation = lock_reservation(reservation)
+        data = reservation_resource(reservation, get_schedule())
+        db.session.delete(reservation)
+        record_event("reservation.deleted", data)
+        db.session.commit()
 
 
 def reservations_of(account, today):

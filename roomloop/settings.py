@@ -23,6 +23,8 @@ DEFAULTS = {
     "max_consecutive_slots": 4,  # R-04
     "booking_window_days": 60,  # R-05
     "weekly_quota_slots": 20,  # R-06
+    # Off: an approver's own pending request waits for another approver or an admin.
+    "approvers_confirm_own": False,
 }
 
 # The rule parameters an admin may tune, with their allowed ranges (inclusive).
@@ -31,6 +33,8 @@ RULE_PARAM_RANGES = {
     "booking_window_days": (1, 365),
     "weekly_quota_slots": (1, 200),
 }
+# School policies an admin turns on or off, beside the rule parameters.
+POLICY_FLAGS = ("approvers_confirm_own",)
 MAX_PERIODS = 16
 TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -52,20 +56,27 @@ def set_setting(key, value):
 
 
 def get_rule_params():
-    """The tunable rule parameters by name, as stored (or their defaults)."""
-    return {key: get_setting(key) for key in RULE_PARAM_RANGES}
+    """The tunable rule parameters and policy flags by name, as stored (or their defaults)."""
+    return {key: get_setting(key) for key in (*RULE_PARAM_RANGES, *POLICY_FLAGS)}
 
 
 def validate_rule_params(values):
-    """Whole numbers within each parameter's range; a missing parameter keeps its value.
+    """Whole numbers within each parameter's range, and true or false for each policy flag;
+    a missing parameter keeps its value.
 
     ``values`` maps parameter names to integers or to their decimal text (a form's fields).
     """
-    unknown = set(values) - set(RULE_PARAM_RANGES)
+    unknown = set(values) - set(RULE_PARAM_RANGES) - set(POLICY_FLAGS)
     if unknown:
         raise ValidationError({name: "Unknown setting." for name in sorted(unknown)})
     clean, errors = {}, {}
     for name, raw in values.items():
+        if name in POLICY_FLAGS:
+            if isinstance(raw, bool):
+                clean[name] = raw
+            else:
+                errors[name] = "Must be true or false."
+            continue
         low, high = RULE_PARAM_RANGES[name]
         number = _whole_number(raw)
         if number is None or not low <= number <= high:

@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -258,6 +259,24 @@ def auth_headers(app):
         return {"Authorization": f"Bearer {key}"}
 
     return headers
+
+
+def race(call, racers):
+    """Run ``call(i)`` for i in 0..racers-1 from as many threads, released together; return
+    the results in order."""
+    barrier = threading.Barrier(racers)
+    results = [None] * racers
+
+    def run(i):
+        barrier.wait()
+        results[i] = call(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
 
 def launch_gunicorn(database_url, workers=4, threads=4, **env):

@@ -403,3 +403,62 @@ def test_teacher_cannot_confirm_from_the_queue(site, school, pending):
 def test_empty_queue_says_so(site, school):
     html = text(signed_in_as(site, school["approver"]).get("/admin/approvals"))
     assert "Nothing waiting for approval." in html
+
+
+@pytest.fixture
+def own_request(school, create_facility, create_reservation):
+    """The approver's own pending request for the auditorium."""
+    hall = create_facility(code="hall", name="Main Auditorium", requires_approval=True)
+    return create_reservation(hall, school["approver"], school_day(), status="pending")
+
+
+def test_an_approver_cannot_confirm_their_own_request(site, school, own_request, auth_headers):
+    """The queue shows an approver's own request without Confirm; posting it anyway, or
+    PATCHing it through the API, is refused and it stays pending. Another approver, or an
+    admin, confirms it."""
+    client = signed_in_as(site, school["approver"])
+    item = re.search(rf'<li id="approval-{own_request.public_id}".*?</li>',
+                     text(client.get("/admin/approvals")), re.S).group()  # fmt: skip
+    assert "Your own request: another approver or an admin confirms it." in item
+    assert "Confirm</button>" not in item and "Reject</button>" in item
+
+    response = decide(client, own_request, "confirm")
+    assert response.status_code == 422
+    assert "Another approver or an admin must confirm your own request." in text(response)
+    api = site().patch(
+        f"/v1/reservations/{own_request.public_id}",
+        json={"status": "confirmed"},
+        headers=auth_headers(school["approver"]),
+    )
+    assert api.status_code == 403
+    assert api.json["error"]["capability"] == "reservations:manage"
+    fresh()
+    assert db.session.get(Reservation, own_request.id).status == "pending"
+    assert events("reservation.confirmed") == 0
+
+    assert decide(signed_in_as(site, school["admin"]), own_request, "confirm").status_code == 303
+    fresh()
+    assert db.session.get(Reservation, own_request.id).status == "confirmed"
+
+
+def test_a_school_may_let_approvers_confirm_their_own_requests(
+    site, school, own_request, auth_headers
+):
+    """With the Settings page's "Approvers may confirm their own requests" ticked, they can."""
+    admin = signed_in_as(site, school["admin"])
+    fields = {"max_consecutive_slots": "4", "booking_window_days": "60", "weekly_quota_slots": "20"}
+    saved = post_form(admin, "/admin/settings", "/admin/settings/rules",
+                      approvers_confirm_own="y", **fields)  # fmt: skip
+    assert saved.status_code == 303
+    checkbox = re.search(
+        r"<input[^>]*approvers_confirm_own[^>]*>", text(admin.get("/admin/settings"))
+    )
+    assert "checked" in checkbox.group()
+
+    response = site().patch(
+        f"/v1/reservations/{own_request.public_id}",
+        json={"status": "confirmed"},
+        headers=auth_headers(school["approver"]),
+    )
+    assert response.status_code == 200
+    assert response.json["status"] == "confirmed"

@@ -1,7 +1,6 @@
 """The rules under real concurrency: many processes racing over HTTP for one slot (R-03),
 and one teacher's bookings racing each other (R-10, R-06)."""
 
-import threading
 from collections import Counter
 
 import pytest
@@ -13,27 +12,9 @@ from roomloop.models import ApiToken, HeldSlot, Reservation
 from roomloop.settings import set_setting
 from roomloop.sqlite import writing
 
-from conftest import school_day
+from conftest import race, school_day
 
 RACERS = 20
-
-
-def race(call, racers=RACERS):
-    """Run ``call(i)`` for i in 0..racers-1 from as many threads, released together; return
-    the results in order."""
-    barrier = threading.Barrier(racers)
-    results = [None] * racers
-
-    def run(i):
-        barrier.wait()
-        results[i] = call(i)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(racers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.server
@@ -51,7 +32,9 @@ def test_twenty_concurrent_bookings_of_one_slot_give_one_success(
         "end_slot": 3,
         "purpose": "Grade 10 Chemistry — titration lab",
     }
-    responses = race(lambda i: requests.post(url, json=body, headers=headers[i], timeout=60))
+    responses = race(
+        lambda i: requests.post(url, json=body, headers=headers[i], timeout=60), RACERS
+    )
 
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {201: 1, 409: RACERS - 1}, [
@@ -83,7 +66,9 @@ def test_concurrent_bookings_of_different_slots_all_succeed(
         }
         for i in range(RACERS)
     ]
-    responses = race(lambda i: requests.post(url, json=bodies[i], headers=headers[i], timeout=60))
+    responses = race(
+        lambda i: requests.post(url, json=bodies[i], headers=headers[i], timeout=60), RACERS
+    )
 
     assert [r.status_code for r in responses] == [201] * RACERS, [
         r.text for r in responses if r.status_code != 201

@@ -32,10 +32,9 @@ def get_reservation(public_id):
     reservation = re.fullmatch(RESERVATION_ID, public_id) and db.session.scalar(
         select(Reservation).where(Reservation.public_id == public_id)
     )
-    if not reservation:
+    # Someone else's reservation is "not found" too: a 403 would say that the id exists.
+    if not reservation or not can_view_reservation(g.actor, reservation):
         raise NotFound("reservation", public_id)
-    if not can_view_reservation(g.actor, reservation):
-        raise Forbidden("reservations:read_all")
     return reservation
 
 
@@ -118,8 +117,9 @@ def update_reservation_endpoint(public_id):
     data = parse_json(ReservationUpdate, request.get_data())
     if data.purpose is None and data.status is None:
         raise ValidationError({"body": "Send 'purpose', 'status' or both."})
-    reservation = get_reservation(public_id)
-    update_reservation(g.actor, reservation, purpose=data.purpose, status=data.status)
+    reservation = update_reservation(
+        g.actor, get_reservation(public_id), purpose=data.purpose, status=data.status
+    )
     return reservation_resource(reservation, get_schedule())
 
 

@@ -80,5 +80,17 @@ def require_cancel_reservation(actor, reservation):
     require_edit_reservation(actor, reservation)
 
 
-def require_confirm_reservation(actor):
+def may_confirm_own(actor, reservation, own_allowed):
+    """An approver confirms their own request only where the school allows it
+    (``own_allowed``); otherwise another approver or an admin decides."""
+    return own_allowed or not actor.owns(reservation) or actor.can("reservations:manage")
+
+
+def require_confirm_reservation(actor, reservation, own_allowed=False):
+    """Confirm a pending request: an approver (see ``may_confirm_own``)."""
     actor.require("reservations:approve")
+    if not may_confirm_own(actor, reservation, own_allowed):
+        raise Forbidden(
+            "reservations:manage",
+            "Another approver or an admin must confirm your own request.",
+        )

@@ -8,12 +8,14 @@ blackout added) can still refuse it, and then nothing changes.
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
+from ..auth.permissions import may_confirm_own
 from ..booking import has_started, update_reservation
-from ..errors import ValidationError
+from ..errors import Forbidden, NotFound, ValidationError
 from ..extensions import db, htmx
 from ..models import Reservation
 from ..rules import RuleViolation
 from ..schedule import get_schedule, school_now
+from ..settings import get_setting
 from . import current_actor
 from .admin import requires
 from .forms import ActionForm
@@ -62,15 +64,18 @@ def _decide(public_id, status):
     if reservation is None or not ActionForm().validate_on_submit():
         abort(404 if reservation is None else 400)
     error = None
-    if reservation.status != "pending":
-        error = f"Already {reservation.status}; nothing changed."
-    else:
-        try:
-            update_reservation(current_actor(), reservation, status=status)
-        except RuleViolation as refusal:
-            error = f"The rules now refuse it: {refusal.message} ({refusal.rule})"
-        except ValidationError as exc:
-            error = next(iter(exc.fields.values()))
+    try:
+        reservation = update_reservation(
+            current_actor(), reservation, status=status, seen_status="pending"
+        )
+    except NotFound:
+        abort(404)  # deleted meanwhile
+    except RuleViolation as refusal:
+        error = f"The rules now refuse it: {refusal.message} ({refusal.rule})"
+    except ValidationError as exc:
+        error = next(iter(exc.fields.values()))
+    except Forbidden as exc:  # one's own request, where the school does not allow it
+        error = exc.message
     notice = None if error else _done(reservation)
     if htmx:
         return render_template(
@@ -79,6 +84,7 @@ def _decide(public_id, status):
             error=error,
             notice=notice,
             form=ActionForm(formdata=None),
+            may_confirm=_may_confirm(),
             schedule=get_schedule(),
             waiting=len(pending_reservations(school_now())),
         )
@@ -95,11 +101,18 @@ def _done(reservation):
     )
 
 
+def _may_confirm():
+    """Whether the signed-in approver may confirm a reservation (not their own, by default)."""
+    actor, own_allowed = current_actor(), get_setting("approvers_confirm_own")
+    return lambda reservation: may_confirm_own(actor, reservation, own_allowed)
+
+
 def _queue(errors=None, status=200):
     return render_template(
         "admin/approvals.html",
         pending=pending_reservations(school_now()),
         errors=errors or {},
         form=ActionForm(),
+        may_confirm=_may_confirm(),
         schedule=get_schedule(),
     ), status

@@ -17,6 +17,7 @@ from ..facilities import find_facilities, get_facility
 from ..schedule import get_schedule, school_now
 from ..settings import (
     MAX_PERIODS,
+    POLICY_FLAGS,
     RULE_PARAM_RANGES,
     get_rule_params,
     update_bell_schedule,
@@ -41,11 +42,13 @@ def index():
 @bp.post("/rules")
 @requires("settings:manage")
 def save_rules():
-    """Store the three rule parameters together, or none if one is out of range."""
+    """Store the rule parameters and policy flags together, or none if one is out of range."""
     form = RuleParamsForm()
     if form.validate_on_submit():
+        values = {n: form[n].data or "" for n in RULE_PARAM_RANGES}
+        values |= {n: form[n].data for n in POLICY_FLAGS}
         try:
-            update_rule_params(current_actor(), {n: form[n].data or "" for n in RULE_PARAM_RANGES})
+            update_rule_params(current_actor(), values)
         except ValidationError as exc:
             for name, message in exc.fields.items():
                 form[name].errors = [message]

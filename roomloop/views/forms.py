@@ -137,6 +137,10 @@ class RuleParamsForm(FlaskForm):
         description="1 to 200.",
         widget=NumberInput(min=1, max=200),
     )
+    approvers_confirm_own = BooleanField(
+        "Approvers may confirm their own requests",
+        description="Off: an approver's own request waits for another approver or an admin.",
+    )
 
 
 class BlackoutForm(FlaskForm):

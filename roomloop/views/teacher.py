@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..availability import day_availability
 from ..booking import create_reservation, has_started, reservations_of, update_reservation
-from ..errors import DomainError, ValidationError
+from ..errors import DomainError, NotFound, ValidationError
 from ..extensions import db, htmx
 from ..facilities import facility_choices, facility_page, facility_row
 from ..models import Reservation
@@ -176,6 +176,8 @@ def change_purpose(public_id):
         try:
             data = parse_values(ReservationUpdate, {"purpose": form.purpose.data or ""})
             update_reservation(current_actor(), reservation, purpose=data.purpose)
+        except NotFound:
+            abort(404)  # deleted meanwhile
         except DomainError as exc:
             error = _first_message(exc)
     else:
@@ -201,6 +203,8 @@ def cancel(public_id):
     if form.validate_on_submit():
         try:
             update_reservation(current_actor(), reservation, status="cancelled")
+        except NotFound:
+            abort(404)  # deleted meanwhile
         except DomainError as exc:
             error = _first_message(exc)
     return _reservation_changed(
