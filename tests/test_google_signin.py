@@ -329,3 +329,16 @@ def test_google_routes_are_absent_without_a_client_id(database_url):
     with app.app_context():
         assert app.test_client().get("/login/google").status_code == 404
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("aud", ["the issuer's client", "another-app.apps.example", None])
+def test_without_a_client_id_every_token_is_refused(database_url, issuer, teacher, aud):
+    """With no client id configured there is no audience to check: a genuinely signed token
+    made for any app, or with no audience, is refused as ``not_configured``."""
+    app = make_app(database_url, GOOGLE_METADATA_URL=issuer.metadata_url)
+    claims = {} if aud == "the issuer's client" else {"aud": aud}
+    with app.app_context():
+        response = exchange(app.test_client(), issuer.mint(**claims))
+        assert_refused(response, "not_configured")
+        assert db.session.get(Account, teacher.id).google_sub is None
+        db.engine.dispose()

@@ -54,7 +54,16 @@ def sign_in_with_google(id_token):
 
 
 def verify_id_token(id_token):
-    """Check an ID token's signature and claims; return the claims."""
+    """Check an ID token's signature and claims; return the claims.
+
+    Without a client id there is no audience to check a token against, and a token made for
+    any other app would pass: every token is refused then.
+    """
+    client_id = current_app.config["GOOGLE_CLIENT_ID"]
+    if not client_id or not isinstance(client_id, str):
+        raise SignInRefused(
+            "not_configured", "Google sign-in is not set up on this RoomLoop; ask an administrator."
+        )
     metadata = _fetch(current_app.config["GOOGLE_METADATA_URL"], _parse_metadata)
     try:
         token = jwt.decode(id_token, _key_resolver(metadata["jwks_uri"]), algorithms=["RS256"])
@@ -63,7 +72,7 @@ def verify_id_token(id_token):
             "invalid_token", "The Google sign-in could not be verified. Sign in again."
         ) from None
     claims = token.claims
-    _check_registered_claims(claims, metadata["issuer"])
+    _check_registered_claims(claims, metadata["issuer"], client_id)
     if claims.get("email_verified") not in (True, "true"):  # older tokens send a string
         raise SignInRefused(
             "email_unverified", "Google has not verified the email address of this account."
@@ -78,12 +87,12 @@ def verify_id_token(id_token):
     return claims
 
 
-def _check_registered_claims(claims, issuer):
+def _check_registered_claims(claims, issuer, audience):
     issuers = [issuer, GOOGLE_BARE_ISSUER] if issuer == GOOGLE_ISSUER else [issuer]
     registry = jwt.JWTClaimsRegistry(
         leeway=LEEWAY,
         iss={"essential": True, "values": issuers},
-        aud={"essential": True, "value": current_app.config["GOOGLE_CLIENT_ID"]},
+        aud={"essential": True, "value": audience},
         sub={"essential": True},
         email={"essential": True},
         exp={"essential": True},
