@@ -1,7 +1,7 @@
 """What is free when: slot-by-slot availability, and alternatives to offer after a refusal."""
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import timedelta
 from itertools import islice
 
 from sqlalchemy import bindparam, select
@@ -109,11 +109,7 @@ def suggest_alternatives(ctx):
     limit = req.facility.max_slots_per_booking or ctx.params.max_consecutive_slots
     length = req.slot_count if "R-04" in req.overrides else min(req.slot_count, limit)
     schedule = ctx.schedule
-    days = [
-        req.date + timedelta(days=k)
-        for k in range(DAYS_SEARCHED_AHEAD + 1)
-        if req.date <= date.max - timedelta(days=k)  # a request for 9999-12-31 still answers
-    ]
+    days = [req.date + timedelta(days=k) for k in range(DAYS_SEARCHED_AHEAD + 1)]
     similar = [
         f
         for f in configured().facilities

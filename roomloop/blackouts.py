@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from .errors import NotFound, ValidationError
 from .extensions import db
 from .models import BlackoutDate, HeldSlot
-from .schemas import CONTROL_CHARACTERS
+from .schemas import CONTROL_CHARACTERS, DATE_RANGE_MESSAGE, in_date_range
 
 MAX_REASON_LENGTH = 200
 MAX_DAYS = 366
@@ -42,6 +42,10 @@ def create_blackout(actor, start_date, end_date, reason="", facility=None):
         errors["start_date"] = "Enter the first day, as a date."
     elif not isinstance(end_date, date):
         errors["end_date"] = "Enter the last day, as a date."
+    elif not in_date_range(start_date):
+        errors["start_date"] = DATE_RANGE_MESSAGE
+    elif not in_date_range(end_date):
+        errors["end_date"] = DATE_RANGE_MESSAGE
     elif end_date < start_date:
         errors["end_date"] = "Must be on or after the first day."
     elif (end_date - start_date).days >= MAX_DAYS:

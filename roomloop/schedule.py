@@ -87,8 +87,7 @@ def school_now():
 def week_of(day):
     """Monday and Sunday of the ISO week that holds ``day``."""
     monday = day - timedelta(days=day.weekday())
-    # The last week of 9999 ends after date.max: it ends at date.max instead.
-    return monday, min(monday, date.max - timedelta(days=6)) + timedelta(days=6)
+    return monday, monday + timedelta(days=6)
 
 
 def is_weekend(day: date):

@@ -21,11 +21,13 @@ from .models import (
     ROLES,
 )
 
-Day = date  # for fields named ``date``, which hide the type inside their class
-
 FACILITY_CODE = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 RESERVATION_ID = r"^res_[0-9a-f]{1,30}$"
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The dates RoomLoop takes anywhere: a school's calendar lies well inside, and a page's
+# arithmetic on them (a week on, a week back) stays inside what Python's dates can hold.
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2100, 12, 31)
+DATE_RANGE_MESSAGE = f"Use a date from {FIRST_DATE} to {LAST_DATE}."
 
 
 def _whole_number(value):
@@ -40,11 +42,27 @@ def _iso_date(value):
     if not isinstance(value, str):
         return value
     try:
-        if ISO_DATE.fullmatch(value):
-            return date.fromisoformat(value)
+        day = date.fromisoformat(value) if ISO_DATE.fullmatch(value) else None
     except ValueError:
-        pass
-    raise PydanticCustomError("date_format", "Use a real date in the form YYYY-MM-DD.")
+        day = None
+    if day is None:
+        raise PydanticCustomError("date_format", "Use a real date in the form YYYY-MM-DD.")
+    if not in_date_range(day):
+        raise PydanticCustomError("out_of_range_date", DATE_RANGE_MESSAGE)
+    return day
+
+
+def in_date_range(day):
+    return FIRST_DATE <= day <= LAST_DATE
+
+
+def page_date(text):
+    """A date from a page's query string or form field, or ``None`` when the text is empty,
+    not a date or outside the dates RoomLoop takes."""
+    try:
+        return _iso_date((text or "").strip())
+    except PydanticCustomError:
+        return None
 
 
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
@@ -175,7 +193,7 @@ class ReservationListQuery(Page):
 class GridQuery(Query):
     """The grid page's filters; empty form fields mean "any"."""
 
-    date: Day | None = None
+    date: IsoDate | None = None
     type: Annotated[str, Field(max_length=40)] | None = None
     building: Annotated[str, Field(max_length=80)] | None = None
     capacity: Annotated[int, Field(ge=0, le=100_000)] | None = None

@@ -260,8 +260,18 @@ def test_blackout_over_existing_bookings_says_they_stay(site, school, create_res
         ({"end_date": "next friday"}, "end_date", "Enter the last day, as a date."),
         ({"reason": "x" * 201}, "reason", "At most 200 characters."),
         ({"facility": "nowhere"}, "facility", "Choose a facility from the list."),
+        ({"start_date": "9999-12-31"}, "start_date", "Use a date from 2000-01-01 to 2100-12-31."),
+        ({"end_date": "2101-01-01"}, "end_date", "Use a date from 2000-01-01 to 2100-12-31."),
     ],
-    ids=["no-start", "end-before-start", "end-not-a-date", "long-reason", "unknown-facility"],
+    ids=[
+        "no-start",
+        "end-before-start",
+        "end-not-a-date",
+        "long-reason",
+        "unknown-facility",
+        "start-after-2100",
+        "end-after-2100",
+    ],
 )
 def test_invalid_blackout_is_refused_and_nothing_saved(site, school, fields, field_id, message):
     client = signed_in_as(site, school["admin"])

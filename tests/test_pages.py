@@ -143,6 +143,28 @@ def test_bad_filter_values_are_ignored_with_a_message(site, school, query):
     assert "STEM Lab Alpha" in text(response)
 
 
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/?date=9999-12-31", "Some filters were not understood and were ignored: date"),
+        ("/?date=0001-01-01", "Some filters were not understood and were ignored: date"),
+        ("/?date=2101-01-01", "Some filters were not understood and were ignored: date"),
+        ("/facilities/f1?week=9999-12-31", "That week was not understood; showing this week."),
+        ("/facilities/f1?week=0001-01-01", "That week was not understood; showing this week."),
+        ("/facilities/f1?week=tuesday", "That week was not understood; showing this week."),
+    ],
+)
+def test_dates_outside_2000_to_2100_show_the_page_with_a_message(site, school, path, message):
+    """A day or week outside 2000-2100 (where a week on would overflow) shows the normal page
+    on the default day, saying what was ignored, never a 500."""
+    response = signed_in(site, school["ada"]).get(path)
+
+    assert response.status_code == 200
+    assert message in page_text(response)
+    assert "Use a date from 2000-01-01 to 2100-12-31." in page_text(response) or "?date" in path
+    assert "STEM Lab Alpha" in page_text(response)
+
+
 def test_a_filter_matching_nothing_says_so(site, school):
     """No room with a thousand seats: a friendly empty state, no table."""
     response = signed_in(site, school["ada"]).get("/?capacity=1000")

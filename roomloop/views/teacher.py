@@ -4,7 +4,7 @@ Every view answers a full page to a normal request and a fragment to an htmx req
 each page also works without JavaScript.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -18,7 +18,14 @@ from ..facilities import facility_choices, facility_page, facility_row
 from ..models import Reservation
 from ..rules import RuleViolation
 from ..schedule import get_schedule, is_weekend, school_now
-from ..schemas import GridQuery, ReservationCreate, ReservationUpdate, parse_values
+from ..schemas import (
+    DATE_RANGE_MESSAGE,
+    GridQuery,
+    ReservationCreate,
+    ReservationUpdate,
+    page_date,
+    parse_values,
+)
 from ..sqlite import reads_first
 from . import current_actor
 from .forms import BookingForm, CancelForm, PurposeForm
@@ -217,9 +224,10 @@ def cancel(public_id):
 def facility(code):
     """Show a facility's details and its week, Monday to Friday."""
     facility = _facility_or_404(code)
-    try:
-        week = date.fromisoformat(request.args.get("week", ""))
-    except ValueError:
+    week = page_date(request.args.get("week"))
+    if week is None:
+        if request.args.get("week"):
+            flash(f"That week was not understood; showing this week. {DATE_RANGE_MESSAGE}", "error")
         week = default_day()
     monday = week - timedelta(days=week.weekday())
     days = [monday + timedelta(days=i) for i in range(5)]
@@ -258,10 +266,7 @@ def _render_booking(form, facility, refusal=None, status=200):
         for s in schedule.slots
         if s.number >= start
     ]
-    try:
-        day = date.fromisoformat(form.date.data or "")
-    except ValueError:
-        day = None
+    day = page_date(form.date.data)
     context = {
         "form": form,
         "facility": facility,
