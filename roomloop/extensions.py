@@ -9,7 +9,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 
-from .ratelimit import rate_limit_key
+from .ratelimit import rate_limit_key, request_identity
 
 # Stable constraint names, so Alembic can find and alter them on every backend.
 NAMING_CONVENTION = {
@@ -24,6 +24,6 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=rate_limit_key)
+limiter = Limiter(key_func=rate_limit_key, request_identifier=request_identity)
 oauth = OAuth()
 htmx = HTMX()

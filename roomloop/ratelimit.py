@@ -39,6 +39,19 @@ def rate_limit_key():
     return "token:" + row.token_hash
 
 
+# What a /v1 request for a path or method that does not exist counts under (see below).
+UNROUTED = "api.unrouted"
+
+
+def request_identity():
+    """The name Flask-Limiter counts a request under: its endpoint. A ``/v1`` request for a
+    path or method that does not exist has none, and Flask-Limiter would pass it uncounted:
+    a caller could then try made-up tokens there without end. It gets a name of its own."""
+    if request.endpoint is None and (request.path == "/v1" or request.path.startswith("/v1/")):
+        return UNROUTED
+    return request.endpoint or ""
+
+
 def keep_retry_after_for_refusals(response):
     """Flask-Limiter sends Retry-After on every limited response; it belongs on a 429 only."""
     if response.status_code not in (429, 503):

@@ -298,3 +298,29 @@ def test_redis_never_sees_the_raw_token(start_server, redis_prefix, two_keys):
         if client.type(name) == "string":
             assert all(token not in client.get(name) for token in (key, other))
     client.close()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", "/v1/nope", 404), ("DELETE", "/v1/facilities", 405), ("GET", "/v1", 404)],
+)
+def test_calls_to_paths_that_do_not_exist_count_too(limited, two_keys, method, path, status):
+    """Made-up tokens sent to a path or method that does not exist meet the limit by address
+    like any other call (else they would be an unlimited way to try tokens); a real key's
+    calls there count against its quota, with the headers that say so."""
+    # An address of this test's own: counts by address outlive a test in Redis.
+    address = {"REMOTE_ADDR": f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"}
+    made_up = [
+        limited.open(
+            path, method=method, headers=bearer(f"sk_live_made-up-{n:035d}"), environ_base=address
+        )
+        for n in range(6)
+    ]
+    assert [r.status_code for r in made_up] == [401] * 5 + [429]
+    assert made_up[-1].get_json()["error"]["code"] == "rate_limited"
+
+    key, _ = two_keys
+    answers = [limited.open(path, method=method, headers=bearer(key)) for _ in range(5)]
+    assert [r.status_code for r in answers] == [status] * 5
+    assert [r.headers["RateLimit-Remaining"] for r in answers] == ["4", "3", "2", "1", "0"]
+    assert limited.get("/v1/facilities", headers=bearer(key)).status_code == 429

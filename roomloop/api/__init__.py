@@ -19,6 +19,8 @@ def authenticate():
     """Identify the caller from its bearer token before anything else under ``/v1`` runs."""
     if not errors.is_api_request() or request.path in PUBLIC_PATHS:
         return None
+    if request.url_rule is None:
+        count_unrouted_call()
     if bearer_token() is None:
         return errors.unauthorized_response("Send a bearer token: 'Authorization: Bearer <token>'.")
     row = current_bearer()
@@ -34,13 +36,22 @@ def authenticate():
 # Importing the resource modules registers their routes on ``bp``.
 from . import accounts, auth, facilities, openapi, reports, reservations, webhooks  # noqa: E402, F401
 
-# Per token: every /v1 endpoint but the sign-in exchange, which is limited per address, and
-# the OpenAPI document, which is public and static.
-limiter.shared_limit(
-    lambda: current_app.config["RATE_LIMIT"],
-    scope="v1",  # one quota per token across every endpoint, not one per route
-    exempt_when=lambda: request.path in PUBLIC_PATHS,
-)(bp)
+
+def v1_rate_limit(**options):
+    """One quota per token (or per address without a live one) across every ``/v1`` call,
+    not one per route."""
+    return limiter.shared_limit(lambda: current_app.config["RATE_LIMIT"], scope="v1", **options)
+
+
+@v1_rate_limit()
+def count_unrouted_call():
+    """Count a call to a ``/v1`` path or method that does not exist like any other call;
+    routing answers it 404 or 405 afterwards."""
+
+
+# Every /v1 endpoint but the sign-in exchange, which is limited per address, and the
+# OpenAPI document, which is public and static.
+v1_rate_limit(exempt_when=lambda: request.path in PUBLIC_PATHS)(bp)
 csrf.exempt(bp)  # bearer tokens only; the API never reads the session cookie
 
 
