@@ -321,19 +321,27 @@ def check_target(url):
             )
 
 
+GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 def _is_public(address):
-    """Whether ``address`` is public, judging an IPv6 address that wraps an IPv4 one
-    (mapped, 6to4, NAT64) by the IPv4 address inside it."""
-    if address.version == 6:
-        inner = address.ipv4_mapped or address.sixtofour
-        if inner is None and address in NAT64:
-            inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if inner is not None:
-            return inner.is_global
-    return address.is_global
+    """Whether ``address`` is public: an IPv4 address that is global and not multicast, or
+    an IPv6 one in global unicast (2000::/3) that is global and not Teredo (2001::/32, whose
+    IPv4 end cannot be checked). IPv6 that wraps an IPv4 address (mapped, 6to4, NAT64
+    64:ff9b::/96) is judged by the address inside.
+
+    IPv6 is allowed by range because Python 3.11's ``is_global`` still calls ::/96,
+    ::ffff:0:0:0/96, 64:ff9b:1::/48, fec0::/10 and multicast global.
+    """
+    if address.version == 4:
+        return address.is_global and not address.is_multicast
+    inner = address.ipv4_mapped or address.sixtofour
+    if inner is None and address in NAT64:
+        inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if inner is not None:
+        return _is_public(inner)
+    return address in GLOBAL_UNICAST and address.is_global and address.teredo is None
 
 
 def _resolve(host, port):
