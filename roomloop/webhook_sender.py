@@ -8,6 +8,10 @@ another takes them. No transaction stays open while a receiver is being called.
 A delivery succeeds on a 2xx answer only. Otherwise it is tried again after each delay of
 ``WEBHOOK_RETRY_DELAYS`` (with jitter), then marked failed; a 410 Gone disables the
 endpoint. Every attempt carries the same ``webhook-id`` (the event's id) and body.
+
+Before each attempt the target is checked again (``check_target``), and the post connects
+to the addresses that check resolved (``outbound.post``), never to a second answer for the
+name.
 """
 
 import json
@@ -17,11 +21,12 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
-import requests
+import urllib3
 from flask import current_app, has_app_context
 from sqlalchemy import event, select, update
 from standardwebhooks.webhooks import Webhook
 
+from . import outbound
 from .extensions import db
 from .models import WebhookDelivery, WebhookEndpoint, utcnow
 from .webhooks import DUE, check_target, disable_endpoint, event_payload, signing_secrets
@@ -71,16 +76,15 @@ def sign(secrets, webhook_id, timestamp, body):
     return " ".join(Webhook(secret).sign(webhook_id, timestamp, body) for secret in secrets)
 
 
-def deliver_due(session=None):
+def deliver_due():
     """Claim the deliveries that are due and post each; return how many were attempted."""
     jobs = _claim()
-    http = session or requests.Session()
     gone = set()  # endpoints that answered 410 in this round: the rest of their jobs wait
     for job in jobs:
         if job.endpoint_id in gone:
             _release(job)
             continue
-        outcome = _post(http, job)
+        outcome = _post(job)
         _record(job, outcome)
         if outcome.status_code == 410:
             gone.add(job.endpoint_id)
@@ -156,9 +160,10 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def _post(http, job):
+def _post(job):
     try:
-        check_target(job.url)  # again at send time: the host may resolve elsewhere by now
+        # Again at send time: the host may resolve elsewhere by now.
+        addresses = check_target(job.url)
     except ValueError as exc:
         return Outcome(error=str(exc))
     timestamp = utcnow().replace(tzinfo=UTC)
@@ -169,26 +174,22 @@ def _post(http, job):
         "webhook-timestamp": str(int(timestamp.timestamp())),
         "webhook-signature": sign(job.secrets, job.webhook_id, timestamp, job.body),
     }
+    timeout = current_app.config["WEBHOOK_TIMEOUT"]
     try:
-        response = http.post(
-            job.url,
-            data=job.body.encode(),
-            headers=headers,
-            timeout=current_app.config["WEBHOOK_TIMEOUT"],
-            allow_redirects=False,
-        )
-        response.close()
-    except requests.RequestException as exc:
+        status = outbound.post(job.url, job.body.encode(), headers, timeout, addresses)
+    except urllib3.exceptions.HTTPError as exc:
         return Outcome(error=_describe(exc))
-    if 300 <= response.status_code < 400:
-        return Outcome(response.status_code, "Redirects are not followed; use the final URL.")
-    return Outcome(response.status_code)
+    if 300 <= status < 400:
+        return Outcome(status, "Redirects are not followed; use the final URL.")
+    return Outcome(status)
 
 
 def _describe(exc):
-    if isinstance(exc, requests.Timeout):
+    errors = urllib3.exceptions
+    # A refused connection is a NewConnectionError, which urllib3 makes a kind of timeout.
+    if isinstance(exc, errors.TimeoutError) and not isinstance(exc, errors.NewConnectionError):
         return "The receiver did not answer in time."
-    if isinstance(exc, requests.ConnectionError):
+    if isinstance(exc, errors.NewConnectionError | errors.SSLError | errors.ProtocolError):
         return "Could not connect to the receiver."
     return f"The request failed: {type(exc).__name__}."
 
@@ -228,11 +229,10 @@ def _record(job, outcome):
 def run(app, stop, wake=None):
     """Send deliveries until ``stop`` is set; sleep between rounds unless ``wake`` is set."""
     poll = app.config["WEBHOOK_POLL_SECONDS"]
-    http = requests.Session()
     while not stop.is_set():
         try:
             with app.app_context():
-                sent = deliver_due(http)
+                sent = deliver_due()
         except Exception:  # a database hiccup must not end the sender
             log.exception("webhook sender round failed; trying again")
             sent = 0

@@ -298,11 +298,14 @@ def check_patterns(events):
 
 
 def check_target(url):
-    """Refuse a URL the sender must not post to.
+    """Refuse a URL the sender must not post to; return the addresses it may connect to.
 
     In production a target is HTTPS and every address its host resolves to is public, so
-    that a webhook cannot be aimed at the school's own network (SSRF). Development accepts
-    any http(s) URL, loopback included, so that tools can be tried locally.
+    that a webhook cannot be aimed at the school's own network (SSRF). The host is resolved
+    once, here, and the sender connects to the addresses returned: a name that answers
+    otherwise a moment later (DNS rebinding) cannot lead it elsewhere. Development accepts
+    any http(s) URL, loopback included, so that tools can be tried locally, and returns None:
+    the sender connects wherever the host resolves.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -310,15 +313,17 @@ def check_target(url):
     if parts.username or parts.password:
         raise ValueError("Put no user name or password in the URL.")
     if current_app.config["WEBHOOK_ALLOW_PRIVATE_TARGETS"]:
-        return
+        return None
     if parts.scheme != "https":
         raise ValueError("Use an https:// URL.")
-    for address in _resolve(parts.hostname, parts.port or 443):
+    addresses = _resolve(parts.hostname, parts.port or 443)
+    for address in addresses:
         if not _is_public(address):
             raise ValueError(
                 f"{parts.hostname} resolves to {address}, a private, loopback or link-local "
                 "address; webhooks go to public addresses only."
             )
+    return addresses
 
 
 GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
@@ -345,11 +350,12 @@ def _is_public(address):
 
 
 def _resolve(host, port):
+    """The addresses ``host`` resolves to, once each, in the resolver's order."""
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
         raise ValueError(f"{host} cannot be resolved; check the host name.") from None
-    return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
+    return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
 
 
 def _check(field, check, errors):

@@ -348,14 +348,14 @@ def start_server(database_url):
 
 @pytest.fixture
 def receivers():
-    """Return a factory of webhook receivers on 127.0.0.1, up unless ``up=False``; all stop after
-    the test."""
+    """Return a factory of webhook receivers on 127.0.0.1, up unless ``up=False``, speaking
+    HTTPS with ``tls`` (an ``ssl.SSLContext``); all stop after the test."""
     from webhook_receiver import Receiver
 
     started = []
 
-    def make(up=True):
-        receiver = Receiver()
+    def make(up=True, tls=None):
+        receiver = Receiver(tls)
         started.append(receiver)
         return receiver.start() if up else receiver
 

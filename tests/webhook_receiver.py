@@ -3,7 +3,8 @@
 It records every request (path, headers, raw body) and what it answered, and can be told
 what to answer: a queue of status codes (then 200), a delay before each answer, or to hold
 one request open until released. Created without starting it, it is a receiver that is
-down: its port is chosen but nothing listens there yet.
+down: its port is chosen but nothing listens there yet. Given an ``ssl.SSLContext``, it
+speaks HTTPS.
 """
 
 import socket
@@ -41,7 +42,7 @@ class Arrival:
 class Receiver:
     """A receiver at ``url``; ``start()`` brings it up, ``stop()`` takes it down."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
@@ -56,6 +57,7 @@ class Receiver:
         self.max_in_flight = 0
         self.lock = threading.Lock()
         self.server = None
+        self.tls = tls
 
     def answer(self, *statuses):
         """Answer the next requests with these status codes, in order (200 afterwards)."""
@@ -64,6 +66,8 @@ class Receiver:
     def start(self):
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), _Handler)
         self.server.receiver = self
+        if self.tls is not None:  # each connection's handshake happens as it is accepted
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
