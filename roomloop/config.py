@@ -4,6 +4,21 @@ import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+MIN_SECRET_KEY_LENGTH = 32
+MAKE_SECRET_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+# Taken as text whatever they look like: Flask reads a variable that parses as JSON as
+# such, so a secret key of digits would become a number.
+TEXT_SETTINGS = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "SERVER_NAME",
+    "TIMEZONE",
+    "GOOGLE_CLIENT_ID",
+    "GOOGLE_CLIENT_SECRET",
+    "GOOGLE_METADATA_URL",
+    "ALLOWED_DOMAINS",
+    "RATELIMIT_STORAGE_URI",
+)
 
 
 class ConfigError(RuntimeError):
@@ -18,6 +33,7 @@ DEFAULTS = {
     "DEV_LOGIN": False,
     "ENFORCE_HTTPS": None,  # None: on in production, off in development
     "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-* headers are believed
+    "SERVER_NAME": None,  # the public host (and port), for redirects and links; Flask's own
     "RATE_LIMIT": "120/minute",
     "AUTH_RATE_LIMIT": "10/minute",
     "RATELIMIT_STORAGE_URI": "memory://",
@@ -54,6 +70,9 @@ def load_config(app, test_config=None):
     """Fill ``app.config`` from defaults, the environment and ``test_config``, then check it."""
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("ROOMLOOP")
+    for name in TEXT_SETTINGS:
+        if f"ROOMLOOP_{name}" in os.environ:
+            app.config[name] = os.environ[f"ROOMLOOP_{name}"]
     if test_config:
         app.config.from_mapping(test_config)
 
@@ -107,13 +126,28 @@ def check_config(config):
             "ROOMLOOP_WEBHOOK_RETRY_DELAYS must be a JSON list of seconds, e.g. [5, 300, 1800]."
         )
     if config["ENV"] == "production":
-        if config["SECRET_KEY"] in (DEFAULT_SECRET_KEY, "", None):
+        check_secret_key(config["SECRET_KEY"])
+        if int(config["TRUSTED_PROXIES"]) and not config["SERVER_NAME"]:
             raise ConfigError(
-                "ROOMLOOP_ENV=production needs its own ROOMLOOP_SECRET_KEY; "
-                'generate one with: python -c "import secrets; print(secrets.token_hex(32))"'
+                "Behind a proxy (ROOMLOOP_TRUSTED_PROXIES) RoomLoop would take its host name "
+                "from X-Forwarded-Host, which a client can send; set ROOMLOOP_SERVER_NAME to "
+                "the public host name, e.g. rooms.school.example."
             )
         if config["DEV_LOGIN"]:
             raise ConfigError(
                 "ROOMLOOP_DEV_LOGIN lets anyone sign in as anyone and is refused when "
                 "ROOMLOOP_ENV=production; unset it."
             )
+
+
+def check_secret_key(key):
+    """Production's secret key signs every session: its own, long, and not just digits."""
+    if key in (DEFAULT_SECRET_KEY, "", None):
+        problem = "needs its own ROOMLOOP_SECRET_KEY"
+    elif not isinstance(key, str) or len(key.strip()) < MIN_SECRET_KEY_LENGTH:
+        problem = f"needs a ROOMLOOP_SECRET_KEY of at least {MIN_SECRET_KEY_LENGTH} characters"
+    elif key.isdigit():
+        problem = "needs a ROOMLOOP_SECRET_KEY that is more than digits"
+    else:
+        return
+    raise ConfigError(f"ROOMLOOP_ENV=production {problem}; generate one with: {MAKE_SECRET_KEY}")

@@ -1,5 +1,7 @@
 """HTTPS enforcement, proxy awareness and the security headers every response carries."""
 
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import redirect, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -26,7 +28,12 @@ def init_app(app):
             return None
         if is_api_request():
             return error_response(403, "https_required", "Call the API over HTTPS.")
-        return redirect(request.url.replace("http://", "https://", 1), code=301)
+        # To the school's own host name where it is set: behind a proxy the request's host
+        # comes from X-Forwarded-Host, which a client can send.
+        host = app.config["SERVER_NAME"] or request.host
+        return redirect(
+            urlunsplit(urlsplit(request.url)._replace(scheme="https", netloc=host)), 301
+        )
 
     @app.after_request
     def add_security_headers(response):

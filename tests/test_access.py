@@ -570,6 +570,23 @@ def test_forwarded_proto_counts_only_behind_a_trusted_proxy(site, school, proxie
         assert sign_in_page.status_code == 301
 
 
+def test_https_redirect_goes_to_the_server_name_whatever_x_forwarded_host_says(site):
+    """Behind a trusted proxy a client's X-Forwarded-Host names any host it likes: the HTTPS
+    redirect goes to ROOMLOOP_SERVER_NAME, keeping the path and query, never there."""
+    browser = site(ENFORCE_HTTPS=True, TRUSTED_PROXIES=1, SERVER_NAME="rooms.school.example")
+
+    response = browser.get("/login?next=%2Fmy", headers={"X-Forwarded-Host": "evil.example"})
+
+    assert response.status_code == 301
+    target = urlsplit(response.headers["Location"])
+    assert (target.scheme, target.netloc, target.path) == (
+        "https",
+        "rooms.school.example",
+        "/login",
+    )
+    assert parse_qs(target.query) == {"next": ["/my"]}
+
+
 # --- CSRF --------------------------------------------------------------------------------
 
 

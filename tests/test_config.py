@@ -59,6 +59,44 @@ def test_unsafe_or_wrong_settings_refuse_to_start(monkeypatch, env, words):
         app_from_env(env, monkeypatch)
 
 
+@pytest.mark.parametrize("key", ["x", " ", " " * 40, "short-but-not-default", "1" * 40])
+def test_production_refuses_a_weak_secret_key_and_says_how_to_make_one(monkeypatch, key):
+    """A key under 32 characters, of blanks or only of digits signs nobody's session safely."""
+    env = {"ROOMLOOP_ENV": "production", "ROOMLOOP_SECRET_KEY": key}
+    with pytest.raises(ConfigError, match="ROOMLOOP_SECRET_KEY") as refusal:
+        app_from_env(env, monkeypatch)
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(48))"' in str(refusal.value)
+
+
+def test_a_secret_key_of_digits_is_text(monkeypatch, tmp_path):
+    """ROOMLOOP_SECRET_KEY=12345 is the text "12345", not a number that breaks every page."""
+    app = app_from_env(
+        {"ROOMLOOP_SECRET_KEY": "12345", "ROOMLOOP_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"},
+        monkeypatch,
+    )
+    assert app.config["SECRET_KEY"] == "12345"
+    with app.test_request_context():
+        from flask import session
+
+        session["probe"] = 1  # signing needs a text key
+        assert app.session_interface.get_signing_serializer(app).dumps(dict(session))
+
+
+def test_production_behind_a_proxy_needs_its_server_name(monkeypatch, tmp_path):
+    """With trusted proxies the host would come from X-Forwarded-Host: production asks for
+    ROOMLOOP_SERVER_NAME instead, and starts once it has it."""
+    env = {
+        "ROOMLOOP_ENV": "production",
+        "ROOMLOOP_SECRET_KEY": "a-real-secret-" * 3,
+        "ROOMLOOP_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        "ROOMLOOP_TRUSTED_PROXIES": "1",
+    }
+    with pytest.raises(ConfigError, match="ROOMLOOP_SERVER_NAME"):
+        app_from_env(env, monkeypatch)
+    app = app_from_env({**env, "ROOMLOOP_SERVER_NAME": "rooms.school.example"}, monkeypatch)
+    assert app.config["SERVER_NAME"] == "rooms.school.example"
+
+
 def test_production_with_its_own_key_starts(monkeypatch, tmp_path):
     """Production starts when it has a secret key and dev login is off."""
     app = app_from_env(

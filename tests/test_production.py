@@ -55,6 +55,7 @@ def production_env(fresh_database):
         "ROOMLOOP_RATELIMIT_STORAGE_URI": REDIS_URL,
         "ROOMLOOP_RATELIMIT_KEY_PREFIX": f"roomloop-prod-test-{uuid.uuid4().hex}",
         "ROOMLOOP_TRUSTED_PROXIES": "1",  # the test plays the TLS-terminating proxy
+        "ROOMLOOP_SERVER_NAME": "rooms.school.example",
         # The test's receiver listens on loopback, which production otherwise refuses.
         "ROOMLOOP_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
         "ROOMLOOP_WEBHOOK_POLL_SECONDS": "0.2",
