@@ -13,11 +13,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .accounts import (
-    EMAIL,
     MANAGED_FIELDS,
     REQUIRED_COLUMNS,
     change_events,
     changed_fields,
+    email_problem,
     lockout_errors,
     revoke_tokens,
 )
@@ -215,8 +215,9 @@ def _check(name, value):
     if name == "email":
         if not value:
             return "An email address is required."
-        if len(value) > 254 or not EMAIL.match(value):
+        if len(value) > 254:
             return f"{value!r} is not an email address."
+        return email_problem(value)
     elif name == "name":
         if not value:
             return "A name is required."

@@ -8,6 +8,7 @@ spreadsheet would run as formulas are kept text by ``spreadsheets.py``.
 
 import re
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -19,7 +20,6 @@ from .schemas import ACCOUNT_ID
 from .spreadsheets import csv_chunks, neutralised, utc_timestamp_text
 from .webhooks import record_event
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # The fields an admin manages; the email is the account's key and does not change.
 MANAGED_FIELDS = ("name", "department", "role", "status")
 # SQLite caps the parameters of one statement; token revocation goes in batches this size.
@@ -31,9 +31,20 @@ EXPORT_BATCH = 1_000
 
 def normalise_email(email):
     email = (email or "").strip().lower()
-    if not EMAIL.match(email):
-        raise ValidationError({"email": f"{email!r} is not an email address."})
+    problem = email_problem(email)
+    if problem:
+        raise ValidationError({"email": problem})
     return email
+
+
+def email_problem(email):
+    """What is wrong with an address, or ``None``. Its syntax only, by email-validator: no
+    lookup, as the school's mail domain need not be reachable from here."""
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return f"{email!r} is not an email address."
+    return None
 
 
 def upsert_admin(email, name):

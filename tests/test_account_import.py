@@ -294,6 +294,8 @@ def test_an_admin_cannot_disable_or_demote_themselves_by_file(client, headers):
         ("x@school.example,X\x01,,teacher", "name", "control characters"),
         ("x@school.example,Park, Ada,Science,teacher", None, "5 cells but the header has 4"),
         (",X,,teacher", "email", "An email address is required."),
+        ("<svg/onload=alert(1)>@school.example,X,,teacher", "email", "is not an email address"),
+        ('"x@y.z,admin",X,,teacher', "email", "is not an email address"),
     ],
 )
 def test_row_errors(client, headers, row, field, message):

@@ -158,6 +158,10 @@ def test_create_account(client, people, admin_headers):
     [
         ({"email": "ADA@school.example", "name": "Another Ada"}, "email"),  # taken, any case
         ({"email": "not-an-email", "name": "Someone"}, "email"),
+        ({"email": "<svg/onload=alert(1)>@school.example", "name": "Someone"}, "email"),
+        ({"email": "x@y.z,admin", "name": "Someone"}, "email"),
+        ({"email": "a b@school.example", "name": "Someone"}, "email"),
+        ({"email": "x@school..example", "name": "Someone"}, "email"),
         ({"email": "x@school.example"}, "name"),
         ({"email": "x@school.example", "name": "  "}, "name"),
         ({"email": "x@school.example", "name": "X", "role": "wizard"}, "role"),
