@@ -5,7 +5,7 @@ from .base import iso_utc, new_public_id, utcnow
 from .facility import FACILITY_STATUSES, BlackoutDate, Facility
 from .reservation import HOLDING_STATUSES, RESERVATION_STATUSES, HeldSlot, Reservation
 from .setting import ConfigStamp, Setting
-from .token import ApiToken
+from .token import ApiToken, BrowserSession
 from .webhook import (
     DELIVERY_STATUSES,
     ENDPOINT_STATUSES,
@@ -25,6 +25,7 @@ __all__ = [
     "Account",
     "ApiToken",
     "BlackoutDate",
+    "BrowserSession",
     "ConfigStamp",
     "Event",
     "Facility",

@@ -1,4 +1,4 @@
-"""Bearer credentials: API keys now, sign-in sessions later. Only hashes are stored."""
+"""Credentials: bearer tokens of the API and sessions of browsers. Only hashes are stored."""
 
 from ..extensions import db
 from .base import new_public_id, utcnow
@@ -25,3 +25,18 @@ class ApiToken(db.Model):
     revoked_at = db.Column(db.DateTime, nullable=True)
 
     account = db.relationship("Account", lazy="joined")
+
+
+class BrowserSession(db.Model):
+    """One browser signed in to the pages: its cookie carries a random token, this row only
+    the token's hash, so that deleting the row signs out every copy of that cookie."""
+
+    __tablename__ = "browser_sessions"
+
+    id = db.Column(db.Integer, primary_key=True)
+    account_id = db.Column(
+        db.Integer, db.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)  # SHA-256, hex
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime, nullable=False)
