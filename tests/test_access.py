@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from roomloop.auth.tokens import create_api_key, create_session_token, revoke_token
 from roomloop.extensions import db
 from roomloop.models import Account, ApiToken, Facility, Reservation
+from roomloop.sqlite import writing
 
 from conftest import REPO_ROOT, make_app, school_day
 
@@ -468,7 +469,8 @@ def responses_of_every_kind(browser, school):
     sign_in(browser, school["teacher"])
     yield "home page", home(browser)
     yield "403 page", browser.get("/admin/keys")
-    _, key = create_api_key(school["teacher"])
+    with writing():  # signing in wrote since this test's read began: see conftest.store()
+        _, key = create_api_key(school["teacher"])
     yield "API success", browser.get("/v1/facilities", headers=bearer(key))
     yield "API error", browser.get("/v1/facilities")
 
@@ -755,8 +757,9 @@ def test_account_disabled_while_signed_in_is_signed_out(site, school):
     sign_in(browser, school["teacher"])
     assert signed_in(browser)
 
-    school["teacher"].status = "disabled"
-    db.session.commit()
+    with writing():  # signing in wrote since this test's read began: see conftest.store()
+        school["teacher"].status = "disabled"
+        db.session.commit()
 
     assert_redirect(browser.get("/"), "/login?next=%2F")
 

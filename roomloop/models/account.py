@@ -23,9 +23,18 @@ class Account(UserMixin, TimestampMixin, db.Model):
     status = db.Column(db.String(20), nullable=False, default="active")
     google_sub = db.Column(db.String(255), nullable=True, unique=True)
 
+    # The token of the browser session this object was signed in with, in this request: set
+    # by the pages when they sign in or load the account, never stored.
+    browser_session_token = None
+
     def get_id(self):
-        """The id Flask-Login keeps in the session cookie."""
+        """The account's identity, which UserMixin's ``==`` compares; not kept in the cookie."""
         return self.public_id
+
+    def get_browser_session_token(self):
+        """What Flask-Login keeps in the cookie (its ``id_attribute``): the token of a browser
+        session, which can be ended, rather than the account's id, which cannot."""
+        return self.browser_session_token
 
     @property
     def is_active(self):

@@ -4,21 +4,22 @@ from datetime import date
 
 from flask import render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from .. import logs
 from ..auth.permissions import Actor
+from ..auth.sessions import find_signed_in_account
 from ..errors import Forbidden
-from ..extensions import db, login_manager
-from ..models import Account
+from ..extensions import login_manager
 
 
 @login_manager.user_loader
-def load_account(public_id):
-    """The signed-in account, or ``None`` (signed out) once it is disabled or removed."""
-    account = db.session.scalar(select(Account).where(Account.public_id == public_id))
-    if account is None or not account.is_active:
+def load_account(token):
+    """The account the cookie's browser session signs in, or ``None`` (signed out) once the
+    session has ended or expired or the account is disabled."""
+    account = find_signed_in_account(token)
+    if account is None:
         return None
+    account.browser_session_token = token  # signing out ends this session
     logs.identify(account)
     return account
 
@@ -38,6 +39,9 @@ def init_app(app):
     from .forms import LogoutForm
     from .teacher import bp as teacher
 
+    # The cookie names a browser session, not the account: Flask-Login keeps what this method
+    # returns where it would keep get_id(), which stays the account's identity for ==.
+    login_manager.id_attribute = "get_browser_session_token"
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
     app.register_blueprint(admin)

@@ -15,11 +15,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from joserfc.errors import JoseError
 from sqlalchemy import select
 
 from ..auth.google import FETCH_TIMEOUT, SignInRefused, allowed_domains, sign_in_with_google
+from ..auth.sessions import end_browser_session, start_browser_session
 from ..extensions import db, oauth
 from ..models import ROLES, Account
 from .forms import DevLoginForm, LogoutForm
@@ -123,8 +124,15 @@ def google_callback():
         return refused(exc)
     except (OAuthError, JoseError, requests.RequestException) as exc:
         return refused(provider_failure(exc))
-    login_user(account)
+    sign_in(account)
     return redirect(session.pop(NEXT_KEY, None) or url_for("teacher.grid"))
+
+
+def sign_in(account):
+    """Sign this browser in as an active ``account`` with a new browser session, whose token
+    the cookie carries (``Account.get_browser_session_token``)."""
+    account.browser_session_token = start_browser_session(account)
+    login_user(account)
 
 
 def provider_failure(exc):
@@ -171,9 +179,10 @@ def dev_login():
     if not form.validate_on_submit():
         abort(400)
     account = db.session.scalar(select(Account).where(Account.public_id == form.account_id.data))
-    if account is None or not login_user(account):
+    if account is None or not account.is_active:
         flash("That account cannot sign in.", "error")
         return redirect(url_for("auth.login"))
+    sign_in(account)
     return redirect(safe_next(form.next.data))
 
 
@@ -182,6 +191,7 @@ def dev_login():
 def logout():
     """Sign out and return to the sign-in page."""
     if LogoutForm().validate_on_submit():
+        end_browser_session(current_user.browser_session_token)
         logout_user()
         flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -1,0 +1,159 @@
+"""Browser sessions: the page cookie names a session row on the server, so that signing out
+ends it for every copy of the cookie.
+
+Each browser is a fresh app's test client (``site``), signed in the way a person does; a
+copied cookie is a second browser holding the first one's ``session`` cookie.
+"""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select, update
+from test_admin_pages import csrf_token, fresh, signed_in_as, site
+from test_google_signin import browser_sign_in
+
+from roomloop.auth.tokens import hash_token
+from roomloop.extensions import db
+from roomloop.models import BrowserSession, utcnow
+from roomloop.sqlite import writing
+
+from oidc_issuer import DEFAULT_USER, OIDCIssuer
+
+__all__ = ["site"]  # a fixture shared with test_admin_pages.py
+
+
+@pytest.fixture
+def people(create_account):
+    """Ada Park, a teacher, and Cy Diaz, the admin who manages her account."""
+    return {
+        "ada": create_account(name="Ada Park", email=DEFAULT_USER["email"]),
+        "admin": create_account(role="admin", name="Cy Diaz"),
+    }
+
+
+def copy_of(site, browser):
+    """Another browser holding a copy of ``browser``'s session cookie, as a thief would."""
+    thief = site()
+    thief.set_cookie("session", browser.get_cookie("session").value)
+    return thief
+
+
+def assert_signed_in(browser):
+    assert browser.get("/my").status_code == 200
+
+
+def assert_signed_out(browser):
+    """``/my`` sends the browser to the sign-in page, to come back afterwards."""
+    response = browser.get("/my")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=%2Fmy"
+
+
+def sign_out(browser):
+    token = csrf_token(browser.get("/my").get_data(as_text=True))
+    response = browser.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+
+
+def sessions_of(account):
+    """The account's browser session rows."""
+    fresh()
+    return db.session.scalars(
+        select(BrowserSession).where(BrowserSession.account_id == account.id)
+    ).all()
+
+
+# --- What ends a session ------------------------------------------------------------------
+
+
+def test_a_copied_cookie_stops_working_when_its_browser_signs_out(site, people):
+    """Signing out deletes that session: a copy of the cookie taken before opens nothing,
+    while the person's other browser stays signed in."""
+    browser = signed_in_as(site, people["ada"])
+    other_browser = signed_in_as(site, people["ada"])
+    copy = copy_of(site, browser)
+    assert_signed_in(copy)
+
+    sign_out(browser)
+
+    assert_signed_out(browser)
+    assert_signed_out(copy)
+    assert_signed_in(other_browser)
+
+
+def test_an_expired_session_is_refused_and_pruned_at_the_next_sign_in(app, site, people):
+    """A session lasts PERMANENT_SESSION_LIFETIME at the most; past it the cookie signs no
+    one in, and the account's next sign-in deletes the expired row."""
+    ada = people["ada"]
+    browser = signed_in_as(site, ada)
+    (row,) = sessions_of(ada)
+    assert row.expires_at - row.created_at == app.permanent_session_lifetime == timedelta(days=31)
+
+    with writing():
+        db.session.execute(
+            update(BrowserSession).values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+    assert_signed_out(browser)
+
+    signed_in_as(site, ada)
+    (live,) = sessions_of(ada)  # the expired row is gone
+    assert live.expires_at > utcnow()
+
+
+def test_a_signed_in_page_reads_its_session_in_one_query_and_writes_nothing(site, people):
+    """Finding who is signed in costs one SELECT (the session joined with its account), and
+    opening a page writes nothing."""
+    browser = signed_in_as(site, people["ada"])
+    with browser.application.app_context():
+        engine = db.engine
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert browser.get("/my").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    (lookup,) = [statement for statement in statements if "browser_sessions" in statement]
+    assert lookup.startswith("SELECT accounts.id,") and "JOIN browser_sessions" in lookup
+    writes = [s for s in statements if s.split()[0] in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == []
+
+
+def test_the_cookie_carries_a_session_token_not_the_account_id(app, site, people):
+    """The cookie (signed, not encrypted) holds a random token; the server keeps its hash."""
+    ada = people["ada"]
+    browser = signed_in_as(site, ada)
+
+    cookie = app.session_interface.get_signing_serializer(app).loads(
+        browser.get_cookie("session").value
+    )
+
+    assert ada.public_id not in str(cookie)
+    (row,) = sessions_of(ada)
+    assert row.token_hash == hash_token(cookie["_user_id"])
+    assert cookie["_user_id"] not in str(db.session.execute(select(BrowserSession.__table__)).all())
+
+
+def test_google_sign_in_starts_a_session_that_signing_out_ends(site, people):
+    """The Google callback starts its browser session in the same place as the dev sign-in."""
+    with OIDCIssuer() as issuer:
+        issuer.user = dict(DEFAULT_USER)
+        browser = site(
+            GOOGLE_CLIENT_ID=issuer.client_id,
+            GOOGLE_CLIENT_SECRET=issuer.client_secret,
+            GOOGLE_METADATA_URL=issuer.metadata_url,
+        )
+        assert browser_sign_in(browser, issuer).status_code == 302
+    assert_signed_in(browser)
+    assert len(sessions_of(people["ada"])) == 1
+    copy = copy_of(site, browser)
+
+    sign_out(browser)
+
+    assert_signed_out(copy)
+    assert sessions_of(people["ada"]) == []
