@@ -19,7 +19,7 @@ from .accounts import (
     changed_fields,
     email_problem,
     lockout_errors,
-    revoke_tokens,
+    sign_out_changed,
 )
 from .errors import ValidationError
 from .extensions import db
@@ -310,9 +310,7 @@ def _update(updates, now):
                 for current, changes in updates
             ],
         )
-    revoke_tokens(
-        [current.id for current, changes in updates if changes.get("status") == "disabled"]
-    )
+    sign_out_changed([(current.id, changes) for current, changes in updates])
 
 
 def _record_events(created, updates):

@@ -9,12 +9,14 @@ spreadsheet would run as formulas are kept text by ``spreadsheets.py``.
 import re
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .auth.sessions import end_browser_sessions
+from .auth.tokens import revoke_tokens
 from .errors import NotFound, ValidationError
 from .extensions import db
-from .models import Account, ApiToken, utcnow
+from .models import Account
 from .resources import account_resource
 from .schemas import ACCOUNT_ID
 from .spreadsheets import csv_chunks, neutralised, utc_timestamp_text
@@ -22,8 +24,6 @@ from .webhooks import record_event
 
 # The fields an admin manages; the email is the account's key and does not change.
 MANAGED_FIELDS = ("name", "department", "role", "status")
-# SQLite caps the parameters of one statement; token revocation goes in batches this size.
-REVOKE_BATCH = 500
 REQUIRED_COLUMNS = ("email", "name", "department", "role")
 EXPORT_COLUMNS = (*REQUIRED_COLUMNS, "id", "status", "created_at")
 EXPORT_BATCH = 1_000
@@ -58,10 +58,13 @@ def upsert_admin(email, name):
     if created:
         account = Account(email=email, name=name, role="admin", status="active")
         db.session.add(account)
-    elif (account.name, account.role, account.status) != (name, "admin", "active"):
-        account.name, account.role, account.status = name, "admin", "active"
     else:
-        return account, False
+        changes = changed_fields(account, {"name": name, "role": "admin", "status": "active"})
+        if not changes:
+            return account, False
+        for field, value in changes.items():
+            setattr(account, field, value)
+        sign_out_changed([(account.id, changes)])  # a promotion ends its browser sessions
     db.session.flush()
     record_event("account.created" if created else "account.updated", account_resource(account))
     db.session.commit()
@@ -119,7 +122,8 @@ def create_account(actor, data):
 def update_account(actor, account, data):
     """Apply the fields a validated ``AccountUpdate`` carries; unchanged fields write nothing.
 
-    Disabling revokes every API key and session of the account, in the same transaction.
+    Disabling signs the account out everywhere, and a new role ends its browser sessions, in
+    the same transaction (``sign_out_changed``).
     """
     actor.require("accounts:manage")
     sent = data.model_dump(include=data.model_fields_set)
@@ -134,8 +138,7 @@ def update_account(actor, account, data):
         return account
     for name, value in changes.items():
         setattr(account, name, value)
-    if changes.get("status") == "disabled":
-        revoke_tokens([account.id])
+    sign_out_changed([(account.id, changes)])
     db.session.flush()
     for event_type in change_events(changes):
         record_event(event_type, account_resource(account))
@@ -175,17 +178,20 @@ def lockout_errors(actor, account_id, changes):
     return errors
 
 
-def revoke_tokens(account_ids):
-    """Revoke every live API key and session of these accounts (they stay revoked if the
-    account is enabled again: its owner asks for new keys)."""
-    now = utcnow()
-    for start in range(0, len(account_ids), REVOKE_BATCH):
-        batch = account_ids[start : start + REVOKE_BATCH]
-        db.session.execute(
-            update(ApiToken)
-            .where(ApiToken.account_id.in_(batch), ApiToken.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
+def sign_out_changed(updates):
+    """Sign accounts out as their changes require, in the caller's transaction.
+
+    ``updates`` are (account id, changed fields) pairs. Disabling an account revokes its API
+    keys and sessions and ends its browser sessions; a new role ends its browser sessions, so
+    that the person signs in again as what they now are. Enabling an account again brings
+    none of them back.
+    """
+    disabled = [
+        account_id for account_id, changes in updates if changes.get("status") == "disabled"
+    ]
+    regraded = [account_id for account_id, changes in updates if "role" in changes]
+    revoke_tokens(disabled)
+    end_browser_sessions(sorted({*disabled, *regraded}))
 
 
 def export_accounts_csv():

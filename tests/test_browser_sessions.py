@@ -1,15 +1,16 @@
-"""Browser sessions: the page cookie names a session row on the server, so that signing out
-ends it for every copy of the cookie.
+"""Browser sessions: the page cookie names a session row on the server, so that signing out,
+disabling an account or changing its role ends it for every copy of the cookie.
 
 Each browser is a fresh app's test client (``site``), signed in the way a person does; a
 copied cookie is a second browser holding the first one's ``session`` cookie.
 """
 
+import io
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select, update
-from test_admin_pages import csrf_token, fresh, signed_in_as, site
+from test_admin_pages import csrf_token, fresh, post_form, signed_in_as, site
 from test_google_signin import browser_sign_in
 
 from roomloop.auth.tokens import hash_token
@@ -29,6 +30,19 @@ def people(create_account):
         "ada": create_account(name="Ada Park", email=DEFAULT_USER["email"]),
         "admin": create_account(role="admin", name="Cy Diaz"),
     }
+
+
+@pytest.fixture
+def admin_api(site, people, auth_headers):
+    """Return a function that calls ``/v1`` as the admin, with an API key."""
+    client, headers = site(), auth_headers(people["admin"])
+
+    def call(method, path, **kwargs):
+        response = client.open(path, method=method, headers=headers, **kwargs)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response
+
+    return call
 
 
 def copy_of(site, browser):
@@ -79,6 +93,53 @@ def test_a_copied_cookie_stops_working_when_its_browser_signs_out(site, people):
     assert_signed_out(browser)
     assert_signed_out(copy)
     assert_signed_in(other_browser)
+
+
+def test_disabling_then_enabling_an_account_does_not_bring_its_session_back(
+    site, people, admin_api
+):
+    """Disabling ends the account's browser sessions; enabling it again leaves them ended."""
+    ada = people["ada"]
+    browser = signed_in_as(site, ada)
+
+    admin_api("PATCH", f"/v1/accounts/{ada.public_id}", json={"status": "disabled"})
+    assert_signed_out(browser)
+    admin_api("PATCH", f"/v1/accounts/{ada.public_id}", json={"status": "active"})
+
+    assert_signed_out(browser)
+    assert sessions_of(ada) == []
+
+
+def test_a_role_change_ends_the_browser_sessions(site, people, auth_headers):
+    """An admin gives Ada another role on the accounts page: her browser signs in again.
+    Her API key stays (it never exceeds the role she has now)."""
+    ada = people["ada"]
+    browser = signed_in_as(site, ada)
+    ada_key = auth_headers(ada)
+    admin = signed_in_as(site, people["admin"])
+    path = f"/admin/accounts/{ada.public_id}/edit"
+
+    saved = post_form(
+        admin, path, path, name="Ada Park", department="Science", role="approver", status="active"
+    )
+
+    assert saved.status_code == 303
+    assert_signed_out(browser)
+    assert sessions_of(ada) == []
+    assert_signed_in(admin)
+    assert browser.get("/v1/reservations", headers=ada_key).status_code == 200
+
+
+def test_a_csv_import_that_disables_an_account_ends_its_sessions(site, people, admin_api):
+    """The CSV import disables the way the account form does, in the same transaction."""
+    ada = people["ada"]
+    browser = signed_in_as(site, ada)
+    content = f"email,name,department,role,status\n{ada.email},Ada Park,Science,teacher,disabled\n"
+
+    admin_api("POST", "/v1/accounts/bulk", data={"file": (io.BytesIO(content.encode()), "a.csv")})
+
+    assert_signed_out(browser)
+    assert sessions_of(ada) == []
 
 
 def test_an_expired_session_is_refused_and_pruned_at_the_next_sign_in(app, site, people):

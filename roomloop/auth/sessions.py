@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, select
 from ..extensions import db
 from ..models import Account, BrowserSession, utcnow
 from ..sqlite import writing
-from .tokens import hash_token
+from .tokens import account_batches, hash_token
 
 # Built once: every signed-in page runs it. The session and its active account in one query.
 SIGNED_IN_QUERY = (
@@ -58,3 +58,9 @@ def end_browser_session(token):
     """End the browser session ``token`` names: no copy of its cookie signs in any more."""
     db.session.execute(delete(BrowserSession).where(BrowserSession.token_hash == hash_token(token)))
     db.session.commit()
+
+
+def end_browser_sessions(account_ids):
+    """End every browser session of these accounts, in the caller's transaction."""
+    for batch in account_batches(account_ids):
+        db.session.execute(delete(BrowserSession).where(BrowserSession.account_id.in_(batch)))

@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import OperationalError
 
 from ..errors import ValidationError
@@ -19,6 +19,8 @@ API_KEY_PREFIX = "sk_live_"
 SESSION_PREFIX = "sess_"
 # "Last used" is for people reading the keys page: minute precision keeps writes rare.
 LAST_USED_PRECISION = timedelta(minutes=1)
+# SQLite caps the parameters of one statement; statements naming accounts go in batches.
+ACCOUNT_BATCH = 500
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,23 @@ def revoke_token(row):
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         db.session.commit()
+
+
+def account_batches(account_ids):
+    """``account_ids`` in slices that one statement can name on SQLite."""
+    for start in range(0, len(account_ids), ACCOUNT_BATCH):
+        yield account_ids[start : start + ACCOUNT_BATCH]
+
+
+def revoke_tokens(account_ids, kind=None):
+    """Revoke every live token (of ``kind``: ``api_key`` or ``session``; or both) of these
+    accounts, in the caller's transaction. They stay revoked if the account is enabled again:
+    its owner asks for new keys."""
+    revoked = update(ApiToken).where(ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+    if kind is not None:
+        revoked = revoked.where(ApiToken.kind == kind)
+    for batch in account_batches(account_ids):
+        db.session.execute(revoked.where(ApiToken.account_id.in_(batch)))
 
 
 def touch_token(row):
