@@ -1,5 +1,6 @@
 """Browser sessions: the page cookie names a session row on the server, so that signing out,
-disabling an account or changing its role ends it for every copy of the cookie.
+disabling an account, changing its role or "Sign out everywhere" ends it for every copy of
+the cookie.
 
 Each browser is a fresh app's test client (``site``), signed in the way a person does; a
 copied cookie is a second browser holding the first one's ``session`` cookie.
@@ -9,11 +10,11 @@ import io
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, update
-from test_admin_pages import csrf_token, fresh, post_form, signed_in_as, site
+from sqlalchemy import event, func, select, update
+from test_admin_pages import csrf_token, fresh, post_form, signed_in_as, site, text
 from test_google_signin import browser_sign_in
 
-from roomloop.auth.tokens import hash_token
+from roomloop.auth.tokens import create_session_token, hash_token
 from roomloop.extensions import db
 from roomloop.models import BrowserSession, utcnow
 from roomloop.sqlite import writing
@@ -218,3 +219,55 @@ def test_google_sign_in_starts_a_session_that_signing_out_ends(site, people):
 
     assert_signed_out(copy)
     assert sessions_of(people["ada"]) == []
+
+
+# --- The account page and "Sign out everywhere" ------------------------------------------
+
+
+def test_account_page_shows_who_is_signed_in_and_is_linked_from_the_header(site, people):
+    ada = people["ada"]
+    browser = signed_in_as(site, ada)
+
+    assert '<a href="/account">Ada Park</a>' in text(browser.get("/my"))
+    page = text(browser.get("/account"))
+
+    assert "<h1>Your account</h1>" in page
+    for fact in ("Ada Park", ada.email, "Teacher", "Science"):
+        assert f"<dd>{fact}</dd>" in page
+    assert '<a href="/account" aria-current="page">Ada Park</a>' in page
+    assert site().get("/account").headers["Location"] == "/login?next=%2Faccount"
+
+
+def test_sign_out_everywhere_ends_every_session_but_not_api_keys(site, people, auth_headers):
+    """Every browser session and API session of the account ends, this browser's included;
+    its API key still works, and other people stay signed in."""
+    ada = people["ada"]
+    browser, other_browser = signed_in_as(site, ada), signed_in_as(site, ada)
+    someone_else = signed_in_as(site, people["admin"])
+    with writing():  # see conftest.store()
+        _, app_session = create_session_token(ada)
+    app_session = {"Authorization": f"Bearer {app_session}"}
+    ada_key = auth_headers(ada)
+    assert browser.get("/v1/reservations", headers=app_session).status_code == 200
+
+    token = csrf_token(browser.get("/account").get_data(as_text=True))
+    response = browser.post("/account/sign-out-everywhere", data={"csrf_token": token})
+
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert "You are signed out everywhere" in text(browser.get("/login"))
+    assert_signed_out(browser)
+    assert_signed_out(other_browser)
+    assert sessions_of(ada) == []
+    assert browser.get("/v1/reservations", headers=app_session).status_code == 401
+    assert browser.get("/v1/reservations", headers=ada_key).status_code == 200
+    assert_signed_in(someone_else)
+
+
+def test_sign_out_everywhere_needs_the_csrf_token(site, people):
+    browser = signed_in_as(site, people["ada"])
+
+    assert browser.post("/account/sign-out-everywhere").status_code == 400
+
+    assert_signed_in(browser)
+    fresh()
+    assert db.session.scalar(select(func.count()).select_from(BrowserSession)) == 1

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, select
 from ..extensions import db
 from ..models import Account, BrowserSession, utcnow
 from ..sqlite import writing
-from .tokens import account_batches, hash_token
+from .tokens import account_batches, hash_token, revoke_tokens
 
 # Built once: every signed-in page runs it. The session and its active account in one query.
 SIGNED_IN_QUERY = (
@@ -64,3 +64,11 @@ def end_browser_sessions(account_ids):
     """End every browser session of these accounts, in the caller's transaction."""
     for batch in account_batches(account_ids):
         db.session.execute(delete(BrowserSession).where(BrowserSession.account_id.in_(batch)))
+
+
+def end_all_sessions(account):
+    """Sign ``account`` out everywhere: every browser session and API session (``sess_``)
+    ends. Its API keys stay: an admin issued them to programs, not to a sign-in."""
+    end_browser_sessions([account.id])
+    revoke_tokens([account.id], kind="session")
+    db.session.commit()

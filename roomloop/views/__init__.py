@@ -31,6 +31,7 @@ def current_actor():
 
 def init_app(app):
     from . import admin_accounts, admin_approvals, admin_facilities, admin_reports, admin_settings
+    from .account import bp as account
     from .admin import bp as admin
     from .admin_webhooks import bp as admin_webhooks
     from .auth import bp as auth
@@ -44,6 +45,7 @@ def init_app(app):
     login_manager.id_attribute = "get_browser_session_token"
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
+    app.register_blueprint(account)
     app.register_blueprint(admin)
     sections = (admin_accounts, admin_approvals, admin_facilities, admin_reports, admin_settings)
     for section in sections:
