@@ -22,8 +22,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from roomloop.booking.settings import DEFAULTS
 from roomloop.models import BlackoutDate, Facility, HeldSlot
-from roomloop.settings import DEFAULTS
 
 from .load import Call
 

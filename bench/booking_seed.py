@@ -15,9 +15,9 @@ from sqlalchemy import create_engine, func, select, text
 
 from roomloop import create_app
 from roomloop.auth.tokens import create_api_key
+from roomloop.booking.settings import DEFAULTS
 from roomloop.extensions import db
 from roomloop.models import Account, ApiToken, Event, Facility, HeldSlot, Reservation
-from roomloop.settings import DEFAULTS
 
 from .report_seed import (
     BLOCKS,

@@ -18,10 +18,10 @@ import flask_migrate
 from sqlalchemy import event
 
 from roomloop import create_app
+from roomloop.booking.schedule import school_now
 from roomloop.demo import seed
 from roomloop.extensions import db
 from roomloop.models import Facility, HeldSlot, Reservation
-from roomloop.schedule import school_now
 
 FACILITIES = 50
 

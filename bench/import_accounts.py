@@ -21,10 +21,10 @@ from pathlib import Path
 import flask_migrate
 
 from roomloop import create_app
-from roomloop.account_import import import_accounts
-from roomloop.accounts import upsert_admin
 from roomloop.auth.permissions import Actor
 from roomloop.extensions import db
+from roomloop.people.accounts import upsert_admin
+from roomloop.people.csv_import import import_accounts
 
 DEPARTMENTS = ("Science", "Mathematics", "English", "History", "Arts", "Physical Education")
 

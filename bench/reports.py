@@ -37,7 +37,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from roomloop import create_app
 from roomloop.extensions import db
-from roomloop.report_exports import XLSX_MAX_ROWS
+from roomloop.reporting.exports import XLSX_MAX_ROWS
 
 from .report_seed import count_between, seed, tune_for_loading
 from .report_server import (

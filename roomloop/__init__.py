@@ -5,7 +5,8 @@ import os
 from flask import Flask
 
 from .config import load_config
-from .extensions import csrf, db, htmx, limiter, login_manager, migrate, oauth
+from .extensions import csrf, db, htmx, login_manager, migrate, oauth
+from .ratelimit import limiter
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -24,9 +25,9 @@ def create_app(test_config=None):
         health,
         logs,
         models,  # noqa: F401  (for Alembic)
+        outbox,
         security,
         views,
-        webhook_sender,
     )
     from .database import configure_engine
 
@@ -48,7 +49,7 @@ def create_app(test_config=None):
         # app context lives on, as with a streamed response or a test's pushed context.
         db.session.rollback()
 
-    webhook_sender.init_app(app)
+    outbox.init_app(app)
     app.register_blueprint(health.bp)
     api.init_app(app)
     views.init_app(app)

@@ -7,12 +7,12 @@ import click
 from flask import current_app
 from sqlalchemy import func, select
 
-from .accounts import upsert_admin
 from .auth.permissions import ALL_CAPABILITIES
 from .auth.tokens import create_api_key, list_api_keys, revoke_token
 from .errors import ValidationError
 from .extensions import db
 from .models import Account, ApiToken
+from .people import upsert_admin
 
 
 def init_app(app):
@@ -107,7 +107,7 @@ def deliver_webhooks(once):
 
     Run one or more of these beside the web processes when ROOMLOOP_WEBHOOK_SENDER=process.
     """
-    from .webhook_sender import deliver_due, run
+    from .outbox import deliver_due, run
 
     app = current_app._get_current_object()
     if once:

@@ -16,7 +16,7 @@ from .extensions import db
 from .models import BlackoutDate, ConfigStamp, Facility, Setting, WebhookEndpoint
 
 STAMP_QUERY = select(ConfigStamp.__table__.c.stamp)
-# Plain rows of the tables, like the rules' queries (``rules.HELD``).
+# Plain rows of the tables, like the rules' queries (``booking.rules.HELD``).
 SETTINGS = Setting.__table__
 SETTINGS_QUERY = select(SETTINGS.c.key, SETTINGS.c.value)
 BLACKOUTS = BlackoutDate.__table__
@@ -35,7 +35,7 @@ MEMO = "roomloop.configured"  # this request's, in its environ, until it writes
 @dataclass(frozen=True)
 class Configured:
     stamp: str | None  # None: unchanged since the migration
-    settings: dict  # stored values by key (defaults are settings.py's)
+    settings: dict  # stored values by key (defaults are booking/settings.py's)
     blackouts: tuple  # rows of blackout_dates, by id
     endpoints: tuple  # enabled webhook endpoints: rows with id and events
     facilities: tuple  # rows of facilities, by id: read-only stand-ins for Facility objects

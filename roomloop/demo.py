@@ -19,11 +19,9 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from .booking import RULES, get_schedule, get_setting, is_weekend, school_now, week_of
 from .extensions import db
 from .models import Account, BlackoutDate, Facility, HeldSlot, Reservation, utcnow
-from .rules import RULES
-from .schedule import get_schedule, is_weekend, school_now, week_of
-from .settings import get_setting
 
 SEED = 20260608  # fixed, so every demo database gets the same school
 DOMAIN = "school.example"
@@ -326,7 +324,7 @@ class _Planner:
             purpose=self._purpose(facility, teacher),
             attendees=self.rng.randint(max(1, facility.capacity // 2), facility.capacity),
             status=status,
-            # A cancelled booking keeps the outcome it last had, as booking.py leaves it.
+            # A cancelled booking keeps the outcome it last had, as booking/operations.py leaves it.
             rules={"outcome": outcome, "checked": [c.code for c in RULES], "overridden": []},
             created_at=created_at,
             updated_at=created_at,

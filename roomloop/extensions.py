@@ -1,15 +1,16 @@
-"""Flask extensions, created unbound and bound to the app in ``create_app``."""
+"""Flask extensions, created unbound and bound to the app in ``create_app``.
+
+The rate limiter is ``ratelimit.limiter``: its key is the caller's token, which needs the
+models, and the models need ``db`` from here.
+"""
 
 from authlib.integrations.flask_client import OAuth
 from flask_htmx import HTMX
-from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
-
-from .ratelimit import rate_limit_key, request_identity
 
 # Stable constraint names, so Alembic can find and alter them on every backend.
 NAMING_CONVENTION = {
@@ -24,6 +25,5 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=rate_limit_key, request_identifier=request_identity)
 oauth = OAuth()
 htmx = HTMX()

@@ -10,7 +10,8 @@ import logging
 from flask import Blueprint, current_app
 from sqlalchemy import text
 
-from .extensions import db, limiter
+from .extensions import db
+from .ratelimit import limiter
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)

@@ -1,13 +1,17 @@
-"""Whom a rate limit counts (a live bearer token, else the client address), and the
-counter storages behind ``memory://`` (the default) and ``redis://``."""
+"""The rate limiter: whom it counts (a live bearer token, else the client address), what
+it counts a request under, and the counter storages behind ``memory://`` (the default) and
+``redis://``."""
 
 import threading
 import time
 from typing import ClassVar
 
 from flask import has_request_context, request
+from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits.storage import MemoryStorage, RedisStorage
+
+from .auth.tokens import find_bearer
 
 
 def bearer_token():
@@ -22,8 +26,6 @@ def current_bearer():
     # Kept on the request itself: ``g`` lives as long as the app context, which may
     # outlast one request.
     if "roomloop.bearer" not in request.environ:
-        from .auth.tokens import find_bearer  # the token models need the extensions first
-
         token = bearer_token()
         request.environ["roomloop.bearer"] = find_bearer(token) if token else None
     return request.environ["roomloop.bearer"]
@@ -50,6 +52,9 @@ def request_identity():
     if request.endpoint is None and (request.path == "/v1" or request.path.startswith("/v1/")):
         return UNROUTED
     return request.endpoint or ""
+
+
+limiter = Limiter(key_func=rate_limit_key, request_identifier=request_identity)
 
 
 def keep_retry_after_for_refusals(response):

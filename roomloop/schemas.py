@@ -261,7 +261,7 @@ ACCOUNT_ID = r"^usr_[0-9a-f]{1,30}$"
 
 
 class AccountCreate(Schema):
-    # The address's syntax is checked, and lower-cased, by ``accounts.normalise_email``.
+    # The address's syntax is checked, and lower-cased, by ``people.accounts.normalise_email``.
     email: Annotated[str, Field(min_length=1, max_length=254)]
     name: Annotated[str, Field(min_length=1, max_length=120)]
     department: Annotated[str, Field(max_length=80)] = ""
@@ -312,7 +312,7 @@ class ReportQuery(Query):
 
 
 class WebhookCreate(Schema):
-    # The URL's scheme and host, and the event types, are checked by ``webhooks.py``.
+    # The URL's scheme and host, and the event types, are checked by ``outbox/webhooks.py``.
     url: Annotated[str, Field(min_length=1, max_length=2000)]
     events: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=20)]
     description: Annotated[str, Field(max_length=200)] = ""

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 from test_admin_pages import HTMX, count, fresh, post_form, school, signed_in_as, site, text
 
-from roomloop.blackouts import create_blackout, delete_blackout
+from roomloop.booking.blackouts import create_blackout, delete_blackout
+from roomloop.booking.settings import DEFAULTS, get_setting, validate_bell_schedule
 from roomloop.errors import Forbidden, ValidationError
 from roomloop.extensions import db
 from roomloop.models import BlackoutDate, Setting
-from roomloop.settings import DEFAULTS, get_setting, validate_bell_schedule
 
 from conftest import book, school_day
 

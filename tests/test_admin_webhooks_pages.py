@@ -28,8 +28,8 @@ from test_admin_pages import (
 from roomloop.auth.permissions import Actor
 from roomloop.extensions import db
 from roomloop.models import Event, WebhookDelivery, WebhookEndpoint
-from roomloop.webhook_sender import deliver_due
-from roomloop.webhooks import create_endpoint, disable_endpoint, send_test_event
+from roomloop.outbox.sender import deliver_due
+from roomloop.outbox.webhooks import create_endpoint, disable_endpoint, send_test_event
 
 __all__ = ["school", "site"]  # fixtures shared with test_admin_pages.py
 

@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from roomloop.booking.rules import RULES
+from roomloop.booking.schedule import school_now, week_of
 from roomloop.demo import DAYS_AFTER, DAYS_BEFORE
 from roomloop.extensions import db
 from roomloop.models import (
@@ -18,8 +20,6 @@ from roomloop.models import (
     HeldSlot,
     Reservation,
 )
-from roomloop.rules import RULES
-from roomloop.schedule import school_now, week_of
 
 from conftest import school_day
 

@@ -7,9 +7,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from roomloop.booking.settings import set_setting
 from roomloop.extensions import db
 from roomloop.models import ApiToken, HeldSlot, Reservation
-from roomloop.settings import set_setting
 from roomloop.sqlite import writing
 
 from conftest import race, school_day

@@ -5,9 +5,9 @@ process, whoever makes it, and a change rolled back must leave nothing behind.""
 import pytest
 from sqlalchemy import create_engine, event, text
 
+from roomloop.booking.settings import get_setting, set_setting
 from roomloop.extensions import db
 from roomloop.models import WebhookDelivery
-from roomloop.settings import get_setting, set_setting
 
 from conftest import book, make_app, school_day
 

@@ -24,7 +24,7 @@ from roomloop.models import (
     RESERVATION_STATUSES,
     ROLES,
 )
-from roomloop.webhooks import EVENT_PATTERNS, EVENT_TYPES, TEST_EVENT
+from roomloop.outbox.webhooks import EVENT_PATTERNS, EVENT_TYPES, TEST_EVENT
 
 from conftest import REPO_ROOT
 

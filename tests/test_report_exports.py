@@ -13,10 +13,10 @@ from openpyxl import load_workbook
 from sqlalchemy import insert, select
 from werkzeug.http import parse_options_header
 
-from roomloop import report_exports
+from roomloop.booking.settings import DEFAULT_BELL_SCHEDULE, set_setting
 from roomloop.extensions import db
 from roomloop.models import Account, Facility, Reservation
-from roomloop.settings import DEFAULT_BELL_SCHEDULE, set_setting
+from roomloop.reporting import exports as report_exports
 
 from conftest import assert_error
 

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from roomloop.booking.settings import DEFAULT_BELL_SCHEDULE, set_setting
 from roomloop.extensions import db
 from roomloop.models import BlackoutDate
-from roomloop.reports import MAX_REPORT_DAYS
-from roomloop.settings import DEFAULT_BELL_SCHEDULE, set_setting
+from roomloop.reporting.usage import MAX_REPORT_DAYS
 
 from conftest import assert_error
 

@@ -15,8 +15,8 @@ import pytest
 from openpyxl import load_workbook
 from test_admin_pages import nav_links, school, sign_in, signed_in_as, site, text
 
-import roomloop.report_exports
-from roomloop.reports import school_term
+import roomloop.reporting.exports
+from roomloop.reporting.usage import school_term
 
 __all__ = ["school", "site"]  # fixtures shared with test_admin_pages.py
 
@@ -354,7 +354,7 @@ def test_refused_download_shows_the_page_with_the_reason(site, week):
 
 
 def test_workbook_too_long_for_a_sheet_points_to_csv(site, week, monkeypatch):
-    monkeypatch.setattr(roomloop.report_exports, "XLSX_MAX_ROWS", 2)
+    monkeypatch.setattr(roomloop.reporting.exports, "XLSX_MAX_ROWS", 2)
     client = signed_in_as(site, week["approver"])
     response = client.get("/admin/reports/export.xlsx?from=2026-06-08&to=2026-06-14")
     html = text(response)
@@ -395,7 +395,7 @@ def test_downloads_match_the_api_for_the_same_range(site, week, auth_headers, qu
     page_xlsx, page_book = download(client, links["Download XLSX"])
     api_xlsx, api_book = download(api, f"/v1/reports/export.xlsx?{query}", headers=key)
     assert page_xlsx.status_code == api_xlsx.status_code == 200
-    assert page_xlsx.mimetype == roomloop.report_exports.XLSX_MIMETYPE
+    assert page_xlsx.mimetype == roomloop.reporting.exports.XLSX_MIMETYPE
     for name in ("Content-Disposition", "Cache-Control"):
         assert page_xlsx.headers[name] == api_xlsx.headers[name]
     assert sheet_rows(page_book) == sheet_rows(api_book)

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from roomloop.booking import rule_context
+from roomloop.booking.operations import rule_context
+from roomloop.booking.rules import BookingRequest, account_unchanged, evaluate
+from roomloop.booking.settings import set_setting
 from roomloop.extensions import db
 from roomloop.models import BlackoutDate
-from roomloop.rules import BookingRequest, account_unchanged, evaluate
-from roomloop.settings import set_setting
 from roomloop.sqlite import writing
 
 from conftest import book, school_day, stored

@@ -37,7 +37,7 @@ from roomloop.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from roomloop.webhooks import new_secret
+from roomloop.outbox.webhooks import new_secret
 
 from conftest import school_day
 

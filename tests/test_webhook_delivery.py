@@ -14,7 +14,7 @@ from datetime import datetime
 import pytest
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from roomloop.webhook_sender import deliver_due
+from roomloop.outbox.sender import deliver_due
 
 from conftest import assert_error, make_app
 from webhook_receiver import REDIRECT_TARGET, deliveries, register_webhook

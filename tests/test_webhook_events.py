@@ -12,7 +12,7 @@ import re
 import pytest
 
 from roomloop.extensions import db
-from roomloop.webhook_sender import deliver_due
+from roomloop.outbox.sender import deliver_due
 
 from conftest import book, make_app, school_day
 from webhook_receiver import register_webhook

@@ -21,7 +21,7 @@ from test_webhook_delivery import import_accounts
 from roomloop.auth.tokens import create_api_key
 from roomloop.extensions import db
 from roomloop.models import Account
-from roomloop.webhook_sender import run
+from roomloop.outbox.sender import run
 
 from conftest import REPO_ROOT, make_app, school_day, upgrade
 from webhook_receiver import deliveries, register_webhook, wait_until

@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from urllib3.exceptions import SSLError
 
-from roomloop.outbound import post
-from roomloop.webhook_sender import deliver_due, sign
-from roomloop.webhooks import _is_public, check_target, new_secret
+from roomloop.outbox.outbound import post
+from roomloop.outbox.sender import deliver_due, sign
+from roomloop.outbox.webhooks import _is_public, check_target, new_secret
 
 from webhook_receiver import deliveries, register_webhook
 

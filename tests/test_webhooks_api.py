@@ -14,7 +14,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from roomloop.extensions import db
 from roomloop.models import Event, WebhookEndpoint
-from roomloop.webhook_sender import deliver_due
+from roomloop.outbox.sender import deliver_due
 
 from conftest import assert_error, make_app
 from webhook_receiver import deliveries, register_webhook

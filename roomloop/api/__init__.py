@@ -5,8 +5,8 @@ from flask import current_app, g, request
 from .. import logs
 from ..auth.permissions import Actor
 from ..auth.tokens import touch_token
-from ..extensions import csrf, limiter
-from ..ratelimit import bearer_token, current_bearer, keep_retry_after_for_refusals
+from ..extensions import csrf
+from ..ratelimit import bearer_token, current_bearer, keep_retry_after_for_refusals, limiter
 from . import errors
 from .blueprint import bp
 

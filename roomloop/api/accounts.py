@@ -7,18 +7,19 @@ before the body is read, so a teacher learns nothing from a 400.
 from flask import Response, current_app, g, request, stream_with_context, url_for
 from werkzeug.routing import BaseConverter
 
-from ..account_import import ImportRejected, import_accounts
-from ..accounts import (
+from ..booking import school_now
+from ..errors import ValidationError
+from ..models import Account
+from ..people import (
+    ImportRejected,
     create_account,
     export_accounts_csv,
     find_accounts,
     get_account,
+    import_accounts,
     update_account,
 )
-from ..errors import ValidationError
-from ..models import Account
 from ..resources import account_resource
-from ..schedule import school_now
 from ..schemas import (
     ACCOUNT_ID,
     AccountCreate,

@@ -5,8 +5,8 @@ from flask_limiter.util import get_remote_address
 
 from ..auth.google import sign_in_with_google
 from ..auth.tokens import create_session_token, revoke_token
-from ..extensions import limiter
 from ..models import iso_utc
+from ..ratelimit import limiter
 from ..resources import account_resource
 from ..schemas import GoogleTokenExchange, parse_json
 from .blueprint import bp

@@ -6,9 +6,9 @@ from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..auth.google import SignInRefused
+from ..booking import RuleViolation, SlotConflict
 from ..errors import Forbidden, NotFound, ValidationError
 from ..logs import request_id
-from ..rules import RuleViolation, SlotConflict
 from .blueprint import bp
 
 log = logging.getLogger(__name__)

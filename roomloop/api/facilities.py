@@ -3,8 +3,7 @@
 from flask import g, request, url_for
 from sqlalchemy import select
 
-from ..availability import day_availability
-from ..facilities import create_facility, facility_row, get_facility, update_facility
+from ..booking import create_facility, day_availability, facility_row, get_facility, update_facility
 from ..models import Facility
 from ..resources import facility_ref, facility_resource
 from ..schemas import (

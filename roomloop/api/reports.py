@@ -5,8 +5,7 @@ Approvers and admins (``reports:read``). Access is checked before the query is r
 
 from flask import g, request
 
-from ..report_exports import NO_STORE, csv_response, xlsx_response
-from ..reports import report_scope, usage_report
+from ..reporting import NO_STORE, csv_response, report_scope, usage_report, xlsx_response
 from ..schemas import ReportQuery, parse_values
 from .blueprint import bp
 

@@ -6,15 +6,19 @@ from datetime import date
 from flask import g, request, url_for
 from sqlalchemy import select
 
-from ..accounts import get_account
 from ..auth.permissions import can_view_reservation
-from ..booking import create_reservation, delete_reservation, update_reservation
+from ..booking import (
+    create_reservation,
+    delete_reservation,
+    facility_row,
+    get_schedule,
+    update_reservation,
+)
 from ..errors import Forbidden, NotFound, ValidationError
 from ..extensions import db
-from ..facilities import facility_row
 from ..models import Account, Facility, Reservation
+from ..people import get_account
 from ..resources import reservation_resource
-from ..schedule import get_schedule
 from ..schemas import (
     RESERVATION_ID,
     ReservationCreate,

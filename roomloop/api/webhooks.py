@@ -7,9 +7,7 @@ from flask import g, request, url_for
 from sqlalchemy import select
 
 from ..models import WebhookDelivery, WebhookEndpoint
-from ..resources import delivery_resource, webhook_resource
-from ..schemas import Page, WebhookCreate, WebhookUpdate, parse_json, parse_values
-from ..webhooks import (
+from ..outbox import (
     create_endpoint,
     delete_endpoint,
     find_deliveries,
@@ -20,6 +18,8 @@ from ..webhooks import (
     send_test_event,
     update_endpoint,
 )
+from ..resources import delivery_resource, webhook_resource
+from ..schemas import Page, WebhookCreate, WebhookUpdate, parse_json, parse_values
 from .blueprint import bp
 from .pagination import cursor_int, envelope, paginate
 

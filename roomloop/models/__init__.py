@@ -1,4 +1,5 @@
-"""SQLAlchemy models, one module per aggregate."""
+"""SQLAlchemy models, one module per aggregate: accounts, facilities and blackouts,
+reservations and their held slots, settings, tokens and sessions, webhooks and events."""
 
 from .account import ACCOUNT_STATUSES, ROLES, Account
 from .base import iso_utc, new_public_id, utcnow

@@ -32,18 +32,19 @@ from flask import (
 )
 from sqlalchemy import func, select
 
-from ..account_import import ImportRejected, import_accounts
-from ..accounts import (
+from ..booking import school_now
+from ..errors import NotFound, ValidationError
+from ..extensions import db, htmx
+from ..models import ACCOUNT_STATUSES, ROLES, Account
+from ..people import (
+    ImportRejected,
     create_account,
     export_accounts_csv,
     find_accounts,
     get_account,
+    import_accounts,
     update_account,
 )
-from ..errors import NotFound, ValidationError
-from ..extensions import db, htmx
-from ..models import ACCOUNT_STATUSES, ROLES, Account
-from ..schedule import school_now
 from ..schemas import AccountCreate, AccountListQuery, AccountUpdate, parse_values
 from . import current_actor
 from .admin import requires

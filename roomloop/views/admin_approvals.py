@@ -9,13 +9,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from ..auth.permissions import may_confirm_own
-from ..booking import has_started, update_reservation
+from ..booking import (
+    RuleViolation,
+    get_schedule,
+    get_setting,
+    has_started,
+    school_now,
+    update_reservation,
+)
 from ..errors import Forbidden, NotFound, ValidationError
 from ..extensions import db, htmx
 from ..models import Reservation
-from ..rules import RuleViolation
-from ..schedule import get_schedule, school_now
-from ..settings import get_setting
 from . import current_actor
 from .admin import requires
 from .forms import ActionForm

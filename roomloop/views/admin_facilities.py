@@ -8,15 +8,15 @@ import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from ..errors import NotFound, ValidationError
-from ..extensions import htmx
-from ..facilities import (
+from ..booking import (
     create_facility,
     facility_choices,
     find_facilities,
     get_facility,
     update_facility,
 )
+from ..errors import NotFound, ValidationError
+from ..extensions import htmx
 from ..schemas import FacilityCreate, FacilityUpdate, parse_values
 from . import current_actor
 from .admin import requires

@@ -12,13 +12,18 @@ from datetime import timedelta
 from flask import Blueprint, render_template, request, url_for
 from sqlalchemy import select
 
+from ..booking import find_facilities, school_now, week_of
 from ..errors import ValidationError
 from ..extensions import db, htmx
-from ..facilities import find_facilities
 from ..models import Account
-from ..report_exports import NO_STORE, csv_response, xlsx_response
-from ..reports import report_scope, school_term, usage_report
-from ..schedule import school_now, week_of
+from ..reporting import (
+    NO_STORE,
+    csv_response,
+    report_scope,
+    school_term,
+    usage_report,
+    xlsx_response,
+)
 from ..schemas import ReportQuery, parse_values
 from .admin import requires
 

@@ -10,19 +10,25 @@ from itertools import zip_longest
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
-from ..blackouts import bookings_during, create_blackout, delete_blackout, describe, list_blackouts
-from ..errors import NotFound, ValidationError
-from ..extensions import htmx
-from ..facilities import find_facilities, get_facility
-from ..schedule import get_schedule, school_now
-from ..settings import (
+from ..booking import (
     MAX_PERIODS,
     POLICY_FLAGS,
     RULE_PARAM_RANGES,
+    bookings_during,
+    create_blackout,
+    delete_blackout,
+    describe,
+    find_facilities,
+    get_facility,
     get_rule_params,
+    get_schedule,
+    list_blackouts,
+    school_now,
     update_bell_schedule,
     update_rule_params,
 )
+from ..errors import NotFound, ValidationError
+from ..extensions import htmx
 from . import current_actor
 from .admin import requires
 from .forms import ActionForm, BlackoutForm, RuleParamsForm

@@ -25,8 +25,7 @@ from sqlalchemy.orm import joinedload
 from ..errors import NotFound, ValidationError
 from ..extensions import db, htmx
 from ..models import WebhookDelivery, utcnow
-from ..schemas import WebhookCreate, WebhookUpdate, parse_values
-from ..webhooks import (
+from ..outbox import (
     create_endpoint,
     delete_endpoint,
     endpoint_health,
@@ -39,6 +38,7 @@ from ..webhooks import (
     send_test_event,
     update_endpoint,
 )
+from ..schemas import WebhookCreate, WebhookUpdate, parse_values
 from . import current_actor
 from .admin import requires
 from .forms import ActionForm, WebhookForm, WebhookStatusForm

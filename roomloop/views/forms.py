@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
 
-from ..webhooks import EVENT_PATTERNS, EVENT_TYPES
+from ..outbox import EVENT_PATTERNS, EVENT_TYPES
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -120,7 +120,7 @@ class FacilityCreateForm(FacilityForm):
 
 
 class RuleParamsForm(FlaskForm):
-    """Rendering and CSRF only: ``settings.validate_rule_params`` checks the values."""
+    """Rendering and CSRF only: ``booking.settings.validate_rule_params`` checks the values."""
 
     max_consecutive_slots = StringField(
         "Most periods in a row (R-04)",
@@ -206,7 +206,7 @@ def _event_label(event_type):
 
 class WebhookForm(FlaskForm):
     """Rendering and CSRF only: the values are validated by ``schemas.WebhookCreate`` and
-    ``webhooks.create_endpoint``, as for ``POST /v1/webhooks``."""
+    ``outbox.webhooks.create_endpoint``, as for ``POST /v1/webhooks``."""
 
     url = StringField(
         "URL",

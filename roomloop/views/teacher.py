@@ -10,14 +10,23 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..availability import day_availability
-from ..booking import create_reservation, has_started, reservations_of, update_reservation
+from ..booking import (
+    RuleViolation,
+    create_reservation,
+    day_availability,
+    facility_choices,
+    facility_page,
+    facility_row,
+    get_schedule,
+    has_started,
+    is_weekend,
+    reservations_of,
+    school_now,
+    update_reservation,
+)
 from ..errors import DomainError, NotFound, ValidationError
 from ..extensions import db, htmx
-from ..facilities import facility_choices, facility_page, facility_row
 from ..models import Reservation
-from ..rules import RuleViolation
-from ..schedule import get_schedule, is_weekend, school_now
 from ..schemas import (
     DATE_RANGE_MESSAGE,
     GridQuery,

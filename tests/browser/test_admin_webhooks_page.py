@@ -16,8 +16,8 @@ from sqlalchemy import select
 from roomloop.auth.permissions import Actor
 from roomloop.extensions import db
 from roomloop.models import WebhookEndpoint
+from roomloop.outbox.webhooks import create_endpoint, disable_endpoint
 from roomloop.sqlite import writing
-from roomloop.webhooks import create_endpoint, disable_endpoint
 
 from .conftest import assert_same_origin_and_quiet, shoot, sign_in
 from .test_admin_pages import nav

@@ -12,16 +12,18 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, delete, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from .auth.permissions import (
+from ..auth.permissions import (
     require_cancel_reservation,
     require_confirm_reservation,
     require_edit_reservation,
 )
+from ..errors import NotFound, ValidationError
+from ..extensions import db
+from ..models import Account, HeldSlot, Reservation, new_public_id, utcnow
+from ..outbox import record_event, subscribed_endpoints
+from ..resources import reservation_resource
+from ..sqlite import commit_keeping_loaded, writing
 from .availability import suggest_alternatives
-from .errors import NotFound, ValidationError
-from .extensions import db
-from .models import Account, HeldSlot, Reservation, new_public_id, utcnow
-from .resources import reservation_resource
 from .rules import (
     BookingRequest,
     RuleContext,
@@ -32,8 +34,6 @@ from .rules import (
 )
 from .schedule import get_schedule, school_now
 from .settings import get_setting
-from .sqlite import commit_keeping_loaded, writing
-from .webhooks import record_event, subscribed_endpoints
 
 PAST_RESERVATIONS_SHOWN = 50
 

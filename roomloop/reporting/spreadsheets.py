@@ -14,7 +14,7 @@ import re
 
 from sqlalchemy import String, case, cast, func, literal
 
-from .extensions import db
+from ..extensions import db
 
 RISKY = ("=", "+", "-", "@", "\t", "\r")
 FORMULA = re.compile("'*[" + re.escape("".join(RISKY)) + "]")

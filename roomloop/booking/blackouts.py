@@ -9,10 +9,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from .errors import NotFound, ValidationError
-from .extensions import db
-from .models import BlackoutDate, HeldSlot
-from .schemas import CONTROL_CHARACTERS, DATE_RANGE_MESSAGE, in_date_range
+from ..errors import NotFound, ValidationError
+from ..extensions import db
+from ..models import BlackoutDate, HeldSlot
+from ..schemas import CONTROL_CHARACTERS, DATE_RANGE_MESSAGE, in_date_range
 
 MAX_REASON_LENGTH = 200
 MAX_DAYS = 366

@@ -19,10 +19,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, extract, func, select
 
-from .errors import ValidationError
-from .extensions import db
-from .models import Account, BlackoutDate, Facility, HeldSlot, Reservation
-from .schedule import get_schedule
+from ..booking import get_schedule
+from ..errors import ValidationError
+from ..extensions import db
+from ..models import Account, BlackoutDate, Facility, HeldSlot, Reservation
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SCHOOL_WEEKDAYS = range(1, 6)  # ISO weekdays Monday to Friday

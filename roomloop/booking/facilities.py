@@ -5,11 +5,11 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
-from .configured import configured
-from .errors import NotFound, ValidationError
-from .extensions import db
-from .models import Facility
-from .schemas import FACILITY_CODE
+from ..configured import configured
+from ..errors import NotFound, ValidationError
+from ..extensions import db
+from ..models import Facility
+from ..schemas import FACILITY_CODE
 
 FACILITY_QUERY = select(Facility).where(Facility.code == bindparam("code"))  # built once
 # The table's columns where plain rows will do: SQLAlchemy runs a select of model

@@ -6,9 +6,9 @@ from itertools import islice
 
 from sqlalchemy import bindparam, select
 
-from .configured import configured
-from .extensions import db
-from .resources import facility_ref
+from ..configured import configured
+from ..extensions import db
+from ..resources import facility_ref
 from .rules import ACCOUNTS, HELD, RESERVATIONS, RuleViolation, evaluate, load_snapshot
 from .schedule import Slot, get_schedule, is_weekend, school_now
 

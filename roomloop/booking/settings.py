@@ -9,10 +9,10 @@ import re
 
 from sqlalchemy import func, select
 
-from .configured import configured, forget
-from .errors import ValidationError
-from .extensions import db
-from .models import HeldSlot, Setting
+from ..configured import configured, forget
+from ..errors import ValidationError
+from ..extensions import db
+from ..models import HeldSlot, Setting
 
 DEFAULT_BELL_SCHEDULE = [
     {"start": f"{8 + i:02d}:00", "end": f"{8 + i:02d}:50"} for i in range(1, 9)

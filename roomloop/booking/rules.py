@@ -12,10 +12,10 @@ from functools import cache
 
 from sqlalchemy import and_, bindparam, or_, select
 
-from .configured import configured
-from .errors import DomainError
-from .extensions import db
-from .models import Account, Facility, HeldSlot, Reservation
+from ..configured import configured
+from ..errors import DomainError
+from ..extensions import db
+from ..models import Account, Facility, HeldSlot, Reservation
 from .schedule import Schedule, is_weekend, week_of
 from .settings import get_setting
 

@@ -12,6 +12,13 @@ from typing import NamedTuple
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..errors import ValidationError
+from ..extensions import db
+from ..models import ACCOUNT_STATUSES, ROLES, Account, new_public_id, utcnow
+from ..outbox import record_events
+from ..reporting import unneutralise
+from ..resources import account_resource
+from ..schemas import CONTROL_CHARACTERS
 from .accounts import (
     MANAGED_FIELDS,
     REQUIRED_COLUMNS,
@@ -21,13 +28,6 @@ from .accounts import (
     lockout_errors,
     sign_out_changed,
 )
-from .errors import ValidationError
-from .extensions import db
-from .models import ACCOUNT_STATUSES, ROLES, Account, new_public_id, utcnow
-from .resources import account_resource
-from .schemas import CONTROL_CHARACTERS
-from .spreadsheets import unneutralise
-from .webhooks import record_events
 
 MAX_ROWS = 50_000
 # A file of nonsense could have 200,000 errors; the first ones are enough to see what is wrong.

@@ -1,9 +1,9 @@
 """Account provisioning: create, change and disable accounts, each change with its event;
 the CSV export.
 
-The CSV import lives in ``account_import.py`` and shares the rules here: what counts as a
+The CSV import lives in ``csv_import.py`` and shares the rules here: what counts as a
 change, which events it emits and that an admin cannot lock themselves out. Cells that a
-spreadsheet would run as formulas are kept text by ``spreadsheets.py``.
+spreadsheet would run as formulas are kept text by ``reporting/spreadsheets.py``.
 """
 
 import re
@@ -12,15 +12,15 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .auth.sessions import end_browser_sessions
-from .auth.tokens import revoke_tokens
-from .errors import NotFound, ValidationError
-from .extensions import db
-from .models import Account
-from .resources import account_resource
-from .schemas import ACCOUNT_ID
-from .spreadsheets import csv_chunks, neutralised, utc_timestamp_text
-from .webhooks import record_event
+from ..auth.sessions import end_browser_sessions
+from ..auth.tokens import revoke_tokens
+from ..errors import NotFound, ValidationError
+from ..extensions import db
+from ..models import Account
+from ..outbox import record_event
+from ..reporting import csv_chunks, neutralised, utc_timestamp_text
+from ..resources import account_resource
+from ..schemas import ACCOUNT_ID
 
 # The fields an admin manages; the email is the account's key and does not change.
 MANAGED_FIELDS = ("name", "department", "role", "status")

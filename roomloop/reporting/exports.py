@@ -17,10 +17,10 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import String, case, cast, func, select
 
-from .errors import ValidationError
-from .extensions import db
-from .models import Account, Facility, Reservation
-from .schedule import get_schedule
+from ..booking import get_schedule
+from ..errors import ValidationError
+from ..extensions import db
+from ..models import Account, Facility, Reservation
 from .spreadsheets import csv_chunks, neutralised, utc_timestamp_text
 
 # (column, width in an Excel sheet)

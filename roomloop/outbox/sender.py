@@ -26,10 +26,11 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, select, update
 from standardwebhooks.webhooks import Webhook
 
+from ..extensions import db
+from ..models import WebhookDelivery, WebhookEndpoint, utcnow
 from . import outbound
-from .extensions import db
-from .models import WebhookDelivery, WebhookEndpoint, utcnow
-from .webhooks import DUE, check_target, disable_endpoint, event_payload, signing_secrets
+from .events import DUE, event_payload
+from .webhooks import check_target, disable_endpoint, signing_secrets
 
 log = logging.getLogger(__name__)
 USER_AGENT = "RoomLoop-Webhooks/1"

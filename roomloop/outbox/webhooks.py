@@ -1,8 +1,7 @@
-"""Webhooks: the outbox every change writes to, and the endpoints that subscribe to it.
+"""Webhook endpoints: register, change, test and remove them, their deliveries, and the
+checks on where they may point (in production: public HTTPS targets only).
 
-``record_event`` adds an event, and a pending delivery for every enabled endpoint that
-subscribes to its type, in the transaction of the change it describes: they commit, or roll
-back, together. ``webhook_sender.py`` sends the deliveries.
+The events they receive are written by ``events.py``; ``sender.py`` posts them.
 """
 
 import base64
@@ -14,106 +13,16 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from .configured import configured
-from .errors import NotFound, ValidationError
-from .extensions import db
-from .models import Event, WebhookDelivery, WebhookEndpoint, iso_utc, new_public_id, utcnow
+from ..errors import NotFound, ValidationError
+from ..extensions import db
+from ..models import Event, WebhookDelivery, WebhookEndpoint, utcnow
+from .events import DUE, EVENT_PATTERNS, EVENT_TYPES, TEST_EVENT
 
-EVENT_TYPES = (
-    "reservation.created",
-    "reservation.updated",
-    "reservation.confirmed",
-    "reservation.cancelled",
-    "reservation.deleted",
-    "account.created",
-    "account.updated",
-    "account.disabled",
-)
-EVENT_PATTERNS = ("reservation.*", "account.*")
-# Sent only on request, to one endpoint, so that an admin can see a receiver work.
-TEST_EVENT = "webhook.test"
 MAX_ENDPOINTS = 50
 ENDPOINT_ID = re.compile(r"wh_[0-9a-f]{1,30}")
 DELIVERY_ID = re.compile(r"dlv_[0-9a-f]{1,30}")
-# Set in a session's info when it adds deliveries: committing it wakes the sender.
-DUE = "roomloop.webhooks_due"
-
-
-def record_event(event_type, data, endpoints=None):
-    """Add an event to the outbox, with a delivery for each enabled endpoint that subscribes
-    to it (``endpoints``, where the caller has read them already: booking reads them before
-    it takes the write lock)."""
-    record_events(
-        [
-            {
-                "public_id": new_public_id("evt_"),
-                "type": event_type,
-                "data": data,
-                "created_at": utcnow(),
-            }
-        ],
-        None if endpoints is None else {event_type: endpoints},
-    )
-
-
-def record_events(rows, endpoints=None):
-    """Add events to the outbox at once, as plain INSERTs (every booking and import writes
-    them). ``rows`` are dicts with ``public_id``, ``type``, ``data`` and ``created_at``;
-    ``endpoints`` maps their types to the subscribed endpoints, read here if not given."""
-    if not rows:
-        return
-    types = {row["type"] for row in rows}
-    unknown = types - set(EVENT_TYPES)
-    if unknown:
-        raise ValueError(f"unknown event types {sorted(unknown)!r}")
-    # Core rather than the ORM's bulk INSERT (three times as long): every booking runs it.
-    db.session.connection().execute(insert(Event.__table__), rows)
-    if endpoints is None:
-        endpoints = {t: subscribed_endpoints(t) for t in types}
-    if not any(endpoints.values()):
-        return
-    ids = dict(
-        db.session.execute(
-            select(Event.public_id, Event.id).where(
-                Event.public_id.in_([row["public_id"] for row in rows])
-            )
-        ).all()
-    )
-    deliveries = [
-        {
-            "public_id": new_public_id("dlv_"),
-            "endpoint_id": endpoint.id,
-            "event_id": ids[row["public_id"]],
-            "next_attempt_at": row["created_at"],
-            "created_at": row["created_at"],
-        }
-        for row in rows
-        for endpoint in endpoints[row["type"]]
-    ]
-    db.session.execute(insert(WebhookDelivery), deliveries)
-    db.session.info[DUE] = True
-
-
-def subscribed_endpoints(event_type):
-    """The enabled endpoints subscribed to ``event_type``, as rows with ``id`` and ``events``."""
-    return [e for e in configured().endpoints if subscribes(e.events, event_type)]
-
-
-def subscribes(patterns, event_type):
-    family = event_type.split(".", 1)[0] + ".*"
-    return event_type in patterns or family in patterns
-
-
-def event_payload(event):
-    """The body a receiver gets: ``{"id", "type", "created_at", "data"}``."""
-    return {
-        "id": event.public_id,
-        "type": event.type,
-        "created_at": iso_utc(event.created_at),
-        "data": event.data,
-    }
 
 
 # Endpoints -------------------------------------------------------------------------------

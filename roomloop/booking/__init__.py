@@ -1,0 +1,73 @@
+"""Booking: the rules engine and everything a booking is decided on and written with.
+
+Holds the rules engine (``rules``: R-01..R-11, pure functions of a request and a snapshot),
+the booking operations (``operations``: create, change, confirm, cancel, delete), slot states
+and suggestions (``availability``), the bell schedule and the school's clock (``schedule``),
+blackout dates, facilities and the school-wide settings. Pages and the API call what is
+exported here; nothing in it reads the request.
+"""
+
+from .availability import day_availability
+from .blackouts import bookings_during, create_blackout, delete_blackout, describe, list_blackouts
+from .facilities import (
+    create_facility,
+    facility_choices,
+    facility_page,
+    facility_row,
+    find_facilities,
+    get_facility,
+    update_facility,
+)
+from .operations import (
+    create_reservation,
+    delete_reservation,
+    has_started,
+    reservations_of,
+    update_reservation,
+)
+from .rules import RULES, RuleViolation, SlotConflict
+from .schedule import get_schedule, is_weekend, school_now, week_of
+from .settings import (
+    MAX_PERIODS,
+    POLICY_FLAGS,
+    RULE_PARAM_RANGES,
+    get_rule_params,
+    get_setting,
+    update_bell_schedule,
+    update_rule_params,
+)
+
+__all__ = [
+    "MAX_PERIODS",
+    "POLICY_FLAGS",
+    "RULES",
+    "RULE_PARAM_RANGES",
+    "RuleViolation",
+    "SlotConflict",
+    "bookings_during",
+    "create_blackout",
+    "create_facility",
+    "create_reservation",
+    "day_availability",
+    "delete_blackout",
+    "delete_reservation",
+    "describe",
+    "facility_choices",
+    "facility_page",
+    "facility_row",
+    "find_facilities",
+    "get_facility",
+    "get_rule_params",
+    "get_schedule",
+    "get_setting",
+    "has_started",
+    "is_weekend",
+    "list_blackouts",
+    "reservations_of",
+    "school_now",
+    "update_bell_schedule",
+    "update_facility",
+    "update_reservation",
+    "update_rule_params",
+    "week_of",
+]

@@ -1,0 +1,45 @@
+"""The outbox: events every change writes in its own transaction, and what sends them.
+
+Holds the events (``events``), the webhook endpoints and their deliveries (``webhooks``),
+the sender that signs and posts the deliveries with retries (``sender``, a thread in each
+web process or ``flask deliver-webhooks``), and the one way out to a receiver
+(``outbound``), which connects only to the address that was checked.
+"""
+
+from .events import EVENT_PATTERNS, EVENT_TYPES, record_event, record_events, subscribed_endpoints
+from .sender import deliver_due, init_app, run
+from .webhooks import (
+    create_endpoint,
+    delete_endpoint,
+    endpoint_health,
+    find_deliveries,
+    get_delivery,
+    get_endpoint,
+    list_endpoints,
+    redeliver,
+    rotate_secret,
+    send_test_event,
+    update_endpoint,
+)
+
+__all__ = [
+    "EVENT_PATTERNS",
+    "EVENT_TYPES",
+    "create_endpoint",
+    "delete_endpoint",
+    "deliver_due",
+    "endpoint_health",
+    "find_deliveries",
+    "get_delivery",
+    "get_endpoint",
+    "init_app",
+    "list_endpoints",
+    "record_event",
+    "record_events",
+    "redeliver",
+    "rotate_secret",
+    "run",
+    "send_test_event",
+    "subscribed_endpoints",
+    "update_endpoint",
+]
