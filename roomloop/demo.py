@@ -19,7 +19,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from .booking import RULES, get_schedule, get_setting, is_weekend, school_now, week_of
+from .booking import RULES, get_schedule, get_setting, is_school_day, school_now, week_of
 from .extensions import db
 from .models import Account, BlackoutDate, Facility, HeldSlot, Reservation, utcnow
 
@@ -358,7 +358,7 @@ class _Planner:
 
 
 def _closed(facility, day, blackouts):
-    if is_weekend(day):
+    if not is_school_day(day):
         return True
     return any(
         b.start_date <= day <= b.end_date and b.facility_id in (None, facility.id)

@@ -57,9 +57,42 @@ def reservation_resource(reservation, schedule):
         "purpose": reservation.purpose,
         "attendees": reservation.attendees,
         "rules": dict(reservation.rules),
+        "series_id": reservation.series.public_id if reservation.series is not None else None,
         "created_at": iso_utc(reservation.created_at),
         "updated_at": iso_utc(reservation.updated_at),
     }
+
+
+def series_resource(series, schedule, counts):
+    """A series as every answer and event shows it; ``counts`` of its dates by outcome."""
+    return {
+        "id": series.public_id,
+        "status": series.status,
+        "facility": facility_ref(series.facility),
+        "user": account_ref(series.account),
+        "start_slot": series.start_slot,
+        "end_slot": series.end_slot,
+        "slots": schedule.labels(series.start_slot, series.end_slot),
+        "purpose": series.purpose,
+        "attendees": series.attendees,
+        "repeat": {
+            "weekdays": list(series.weekdays),
+            "every_weeks": series.every_weeks,
+            "cycle_week": series.cycle_week,
+        },
+        "first_date": series.first_date.isoformat(),
+        "until": series.until.isoformat(),
+        "counts": counts,
+        "skipped": list(series.skipped),
+        "created_at": iso_utc(series.created_at),
+        "updated_at": iso_utc(series.updated_at),
+    }
+
+
+def refusal_error(violation):
+    """A rule's refusal of one date, as a series' ``skipped`` and ``occurrences`` show it."""
+    code = "slot_conflict" if violation.rule == "R-03" else "rule_violation"
+    return {"code": code, "rule": violation.rule, "message": violation.message}
 
 
 def webhook_resource(endpoint, secret=None):

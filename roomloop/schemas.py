@@ -19,6 +19,7 @@ from .models import (
     FACILITY_STATUSES,
     RESERVATION_STATUSES,
     ROLES,
+    SERIES_STATUSES,
 )
 
 FACILITY_CODE = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -122,6 +123,80 @@ class ReservationUpdate(Schema):
     status: Literal["confirmed", "cancelled"] | None = None
 
 
+WeekdayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class SeriesRepeat(Schema):
+    weekdays: Annotated[list[WeekdayName], Field(min_length=1, max_length=7)]
+    every_weeks: Annotated[WholeNumber, Field(ge=1, le=4)] = 1
+    cycle_week: Annotated[WholeNumber, Field(ge=1, le=4)] | None = None
+
+    @field_validator("weekdays")
+    @classmethod
+    def each_day_once(cls, weekdays):
+        if len(set(weekdays)) != len(weekdays):
+            raise ValueError("Name each weekday once.")
+        return weekdays
+
+
+class SeriesCreate(Schema):
+    facility_id: Annotated[str, Field(min_length=1, max_length=64)]
+    first_date: IsoDate
+    until: IsoDate | None = None
+    repeat: SeriesRepeat
+    start_slot: SlotNumber
+    end_slot: SlotNumber
+    purpose: Annotated[str, Field(min_length=1, max_length=200)]
+    attendees: Annotated[WholeNumber, Field(ge=1, le=100_000)] | None = None
+    user_id: Annotated[str, Field(max_length=32)] | None = None  # book for someone else
+    override: list[Literal["R-04", "R-05", "R-06"]] = []
+    on_conflict: Literal["fail", "skip"] = "fail"
+    dry_run: bool = False
+
+    @field_validator("end_slot")
+    @classmethod
+    def end_not_before_start(cls, end_slot, info):
+        start_slot = info.data.get("start_slot")
+        if start_slot is not None and end_slot < start_slot:
+            raise ValueError("end_slot must not be before start_slot")
+        return end_slot
+
+    @field_validator("until")
+    @classmethod
+    def until_not_before_first(cls, until, info):
+        first = info.data.get("first_date")
+        if until is not None and first is not None and until < first:
+            raise ValueError("until must not be before first_date")
+        return until
+
+
+class SeriesUpdate(Schema):
+    purpose: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    status: Literal["confirmed", "cancelled"] | None = None
+    from_: IsoDate | None = Field(default=None, alias="from")
+
+    @field_validator("from_")
+    @classmethod
+    def only_when_cancelling(cls, from_, info):
+        if from_ is not None and info.data.get("status") != "cancelled":
+            raise ValueError('\'from\' goes with "status": "cancelled"')
+        return from_
+
+
+class PeriodInput(Schema):
+    start: Annotated[str, Field(max_length=8)]
+    end: Annotated[str, Field(max_length=8)]
+
+
+class SchoolUpdate(Schema):
+    """PATCH /v1/school: the parts sent change, each checked as on the Settings page."""
+
+    periods: Annotated[list[PeriodInput], Field(max_length=100)] | None = None
+    terms: Annotated[list[dict], Field(max_length=100)] | None = None
+    cycle: dict | None = None
+    school_days: Annotated[list[str], Field(max_length=7)] | None = None
+
+
 class RestrictionsInput(Schema):
     departments: list[Annotated[str, Field(min_length=1, max_length=80)]] = []
     roles: list[Literal[ROLES]] = []
@@ -177,6 +252,7 @@ class FacilityListQuery(Page):
 class ReservationListQuery(Page):
     user_id: str | None = None
     facility_id: str | None = None
+    series_id: Annotated[str, Field(max_length=40)] | None = None
     from_: IsoDate | None = Field(default=None, alias="from")
     to: IsoDate | None = None
     status: Literal[RESERVATION_STATUSES] | None = None
@@ -188,6 +264,12 @@ class ReservationListQuery(Page):
         if to is not None and start is not None and to < start:
             raise ValueError("'to' must not be before 'from'")
         return to
+
+
+class SeriesListQuery(Page):
+    user_id: str | None = None
+    facility_id: str | None = None
+    status: Literal[SERIES_STATUSES] | None = None
 
 
 class GridQuery(Query):

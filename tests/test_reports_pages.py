@@ -16,6 +16,8 @@ from openpyxl import load_workbook
 from test_admin_pages import nav_links, school, sign_in, signed_in_as, site, text
 
 import roomloop.reporting.exports
+from roomloop.booking.settings import set_setting
+from roomloop.extensions import db
 from roomloop.reporting.usage import school_term
 
 __all__ = ["school", "site"]  # fixtures shared with test_admin_pages.py
@@ -298,8 +300,24 @@ def test_quick_ranges_use_the_school_time_zone(site, week, freeze):
         (date(2027, 4, 1), (date(2027, 4, 1), date(2027, 8, 31))),
     ],
 )
-def test_school_term_boundaries(day, term):
+def test_school_term_boundaries(app, day, term):
+    """Until admins set terms, each year has the three terms the reports always used."""
     assert school_term(day) == term
+
+
+def test_this_term_reads_the_terms_admins_set(app):
+    """Between two terms "This term" is the next one; with no term ahead there is none."""
+    set_setting(
+        "terms",
+        [
+            {"name": "Autumn", "start": "2026-09-07", "end": "2026-12-18"},
+            {"name": "Spring", "start": "2027-01-05", "end": "2027-03-26"},
+        ],
+    )
+    assert school_term(date(2026, 10, 1)) == (date(2026, 9, 7), date(2026, 12, 18))
+    assert school_term(date(2026, 12, 25)) == (date(2027, 1, 5), date(2027, 3, 26))
+    assert school_term(date(2027, 6, 1)) is None
+    db.session.rollback()
 
 
 # --- Refused choices --------------------------------------------------------------------

@@ -815,10 +815,12 @@ def test_the_reference_example_answers_the_documented_resource(
         "purpose",
         "attendees",
         "rules",
+        "series_id",
         "created_at",
         "updated_at",
     }
     assert re.fullmatch(r"res_[0-9a-f]{10}", body["id"])
+    assert body["series_id"] is None
     assert body["status"] == "confirmed"
     assert body["facility"] == {"id": "f1", "name": "STEM Lab Alpha"}
     assert body["user"] == {"id": ada.public_id, "name": "Ada Park", "email": "ada@school.example"}

@@ -34,7 +34,17 @@ def authenticate():
 
 
 # Importing the resource modules registers their routes on ``bp``.
-from . import accounts, auth, facilities, openapi, reports, reservations, webhooks  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    accounts,
+    auth,
+    facilities,
+    openapi,
+    reports,
+    reservations,
+    school,
+    series,
+    webhooks,
+)
 
 
 def v1_rate_limit(**options):

@@ -6,7 +6,7 @@ from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..auth.google import SignInRefused
-from ..booking import RuleViolation, SlotConflict
+from ..booking import RuleViolation, SeriesRefused, SlotConflict
 from ..errors import Forbidden, NotFound, ValidationError
 from ..logs import request_id
 from .blueprint import bp
@@ -54,6 +54,14 @@ def http_error(exc):
     return error_response(exc.code, HTTP_CODES.get(exc.code, "http_error"), message, headers)
 
 
+def find(get, value, field):
+    """``get(value)``, with its "not found" as an error on the body's ``field`` (a 400)."""
+    try:
+        return get(value)
+    except NotFound as missing:
+        raise ValidationError({field: missing.message}) from None
+
+
 def register_app_handlers(app):
     """Handlers that sit on the app: routing errors (unknown path or method) never reach
     the blueprint."""
@@ -88,6 +96,26 @@ def not_found(exc):
 
 @bp.errorhandler(SlotConflict)
 def slot_conflict(exc):
+    return error_response(409, "slot_conflict", exc.message, **_slot_conflict_fields(exc))
+
+
+@bp.errorhandler(RuleViolation)
+def rule_violation(exc):
+    return error_response(422, "rule_violation", exc.message, **_rule_violation_fields(exc))
+
+
+@bp.errorhandler(SeriesRefused)
+def series_refused(exc):
+    """A series refused whole: the first refusal's answer, with every date's outcome."""
+    occurrences = [o.as_json() for o in exc.occurrences]
+    if exc.every_date or not isinstance(exc.first, SlotConflict):
+        fields = _rule_violation_fields(exc.first)
+        return error_response(422, "rule_violation", exc.message, **fields, occurrences=occurrences)
+    fields = _slot_conflict_fields(exc.first)
+    return error_response(409, "slot_conflict", exc.message, **fields, occurrences=occurrences)
+
+
+def _slot_conflict_fields(exc):
     conflicts = [
         {
             "slot": slot,
@@ -99,26 +127,11 @@ def slot_conflict(exc):
         }
         for slot, holder in exc.held
     ]
-    return error_response(
-        409,
-        "slot_conflict",
-        exc.message,
-        rule=exc.rule,
-        conflicts=conflicts,
-        suggestions=exc.suggestions,
-    )
+    return {"rule": exc.rule, "conflicts": conflicts, "suggestions": exc.suggestions}
 
 
-@bp.errorhandler(RuleViolation)
-def rule_violation(exc):
-    return error_response(
-        422,
-        "rule_violation",
-        exc.message,
-        rule=exc.rule,
-        **exc.details,
-        suggestions=exc.suggestions,
-    )
+def _rule_violation_fields(exc):
+    return {"rule": exc.rule, **exc.details, "suggestions": exc.suggestions}
 
 
 @bp.errorhandler(Exception)

@@ -16,7 +16,7 @@ from ..booking import (
 )
 from ..errors import Forbidden, NotFound, ValidationError
 from ..extensions import db
-from ..models import Account, Facility, Reservation
+from ..models import Account, Facility, Reservation, Series
 from ..people import get_account
 from ..resources import reservation_resource
 from ..schemas import (
@@ -29,6 +29,7 @@ from ..schemas import (
 )
 from ..sqlite import reads_first
 from .blueprint import bp
+from .errors import find
 from .pagination import cursor_int, envelope, paginate
 
 
@@ -42,24 +43,16 @@ def get_reservation(public_id):
     return reservation
 
 
-def _find(get, value, field):
-    """``get(value)``, with its "not found" as an error on the body's ``field`` (a 400)."""
-    try:
-        return get(value)
-    except NotFound as missing:
-        raise ValidationError({field: missing.message}) from None
-
-
 @bp.post("/reservations")
 @reads_first
 def create_reservation_endpoint():
     """Book a facility; the rules engine decides, and its outcome is in the answer."""
     data = parse_json(ReservationCreate, request.get_data())
-    facility = _find(facility_row, data.facility_id, "facility_id")
+    facility = find(facility_row, data.facility_id, "facility_id")
     account = None
     if data.user_id is not None:
         g.actor.require("reservations:manage")  # before the lookup, which would reveal ids
-        account = _find(get_account, data.user_id, "user_id")
+        account = find(get_account, data.user_id, "user_id")
     booked = create_reservation(
         g.actor,
         facility,
@@ -92,6 +85,10 @@ def list_reservations():
     if query.facility_id is not None:
         stmt = stmt.join(Facility, Reservation.facility_id == Facility.id).where(
             Facility.code == query.facility_id
+        )
+    if query.series_id is not None:
+        stmt = stmt.join(Series, Reservation.series_id == Series.id).where(
+            Series.public_id == query.series_id
         )
     if query.from_ is not None:
         stmt = stmt.where(Reservation.date >= query.from_)

@@ -1,10 +1,11 @@
 """Booking: the rules engine and everything a booking is decided on and written with.
 
 Holds the rules engine (``rules``: R-01..R-11, pure functions of a request and a snapshot),
-the booking operations (``operations``: create, change, confirm, cancel, delete), slot states
-and suggestions (``availability``), the bell schedule and the school's clock (``schedule``),
-blackout dates, facilities and the school-wide settings. Pages and the API call what is
-exported here; nothing in it reads the request.
+the booking operations (``operations``: create, change, confirm, cancel, delete), recurring
+series (``series``), slot states and suggestions (``availability``), the bell schedule and
+the school's clock (``schedule``), the school calendar (``school_calendar``: terms, school
+days, the timetable cycle), blackout dates, facilities and the school-wide settings. Pages
+and the API call what is exported here; nothing in it reads the request.
 """
 
 from .availability import day_availability
@@ -26,7 +27,27 @@ from .operations import (
     update_reservation,
 )
 from .rules import RULES, RuleViolation, SlotConflict
-from .schedule import get_schedule, is_weekend, school_now, week_of
+from .schedule import get_schedule, school_now, week_of
+from .school_calendar import (
+    WEEKDAYS,
+    get_cycle,
+    is_school_day,
+    school_days,
+    term_of,
+    terms_from,
+    update_school_calendar,
+    week_label,
+)
+from .series import (
+    MAX_OCCURRENCES,
+    Repeat,
+    SeriesRefused,
+    create_series,
+    get_series,
+    plan_series,
+    series_of,
+    update_series,
+)
 from .settings import (
     MAX_PERIODS,
     POLICY_FLAGS,
@@ -38,16 +59,21 @@ from .settings import (
 )
 
 __all__ = [
+    "MAX_OCCURRENCES",
     "MAX_PERIODS",
     "POLICY_FLAGS",
     "RULES",
     "RULE_PARAM_RANGES",
+    "WEEKDAYS",
+    "Repeat",
     "RuleViolation",
+    "SeriesRefused",
     "SlotConflict",
     "bookings_during",
     "create_blackout",
     "create_facility",
     "create_reservation",
+    "create_series",
     "day_availability",
     "delete_blackout",
     "delete_reservation",
@@ -56,18 +82,28 @@ __all__ = [
     "facility_page",
     "facility_row",
     "find_facilities",
+    "get_cycle",
     "get_facility",
     "get_rule_params",
     "get_schedule",
+    "get_series",
     "get_setting",
     "has_started",
-    "is_weekend",
+    "is_school_day",
     "list_blackouts",
+    "plan_series",
     "reservations_of",
+    "school_days",
     "school_now",
+    "series_of",
+    "term_of",
+    "terms_from",
     "update_bell_schedule",
     "update_facility",
     "update_reservation",
     "update_rule_params",
+    "update_school_calendar",
+    "update_series",
+    "week_label",
     "week_of",
 ]

@@ -10,7 +10,8 @@ from ..configured import configured
 from ..extensions import db
 from ..resources import facility_ref
 from .rules import ACCOUNTS, HELD, RESERVATIONS, RuleViolation, evaluate, load_snapshot
-from .schedule import Slot, get_schedule, is_weekend, school_now
+from .schedule import Slot, get_schedule, school_now
+from .school_calendar import is_school_day
 
 SUGGESTIONS_PER_KIND = 3
 CANDIDATES_CHECKED_PER_KIND = 12
@@ -70,7 +71,7 @@ def day_availability(facilities, day, now=None):
     closed_facilities = {
         b.facility_id for b in configured().blackouts_between(day, day, set(params["ids"]))
     }
-    school_closed = is_weekend(day) or None in closed_facilities
+    school_closed = not is_school_day(day) or None in closed_facilities
     started = {s.number for s in schedule.slots if schedule.starts_at(day, s.number) <= now}
 
     result = {}
@@ -141,7 +142,7 @@ def suggest_alternatives(ctx):
     )
 
     def same_place():
-        for day in (d for d in days if not is_weekend(d)):
+        for day in (d for d in days if is_school_day(d)):
             for start in starts:
                 end = start + length - 1
                 if (

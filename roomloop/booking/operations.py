@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, insert, inspect, select
+from sqlalchemy import bindparam, delete, func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.permissions import (
@@ -21,7 +21,7 @@ from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..models import Account, HeldSlot, Reservation, new_public_id, utcnow
 from ..outbox import record_event, subscribed_endpoints
-from ..resources import reservation_resource
+from ..resources import reservation_resource, series_resource
 from ..sqlite import commit_keeping_loaded, writing
 from .availability import suggest_alternatives
 from .rules import (
@@ -33,6 +33,7 @@ from .rules import (
     evaluate,
 )
 from .schedule import get_schedule, school_now
+from .school_calendar import series_window_end
 from .settings import get_setting
 
 PAST_RESERVATIONS_SHOWN = 50
@@ -123,7 +124,7 @@ def create_reservation(
     # is locked first and the decision made under the lock. On SQLite the decision is made
     # before the write lock, so that other bookings write meanwhile, and inside the lock
     # only what could have changed since is read again.
-    locked = _lock_account(account)
+    locked = lock_account(account)
     ctx = rule_context(request, now)
     with suggesting(ctx):
         outcome = evaluate(ctx)
@@ -144,7 +145,7 @@ def create_reservation(
             purpose=purpose,
             attendees=attendees,
             status=outcome.status,
-            rules=_rules_record(outcome),
+            rules=rules_record(outcome),
             created_at=now_utc,
             updated_at=now_utc,
         )
@@ -167,14 +168,14 @@ def create_reservation(
             db.session.rollback()
             evaluate(rule_context(request, now))
             raise
-        new = SimpleNamespace(**values, facility=facility, account=account)
+        new = SimpleNamespace(**values, facility=facility, account=account, series=None)
         resource = reservation_resource(new, schedule)
         record_event("reservation.created", resource, endpoints)
         db.session.commit()
     return Booked(reservation_id, resource)
 
 
-def _lock_account(account):
+def lock_account(account):
     """On PostgreSQL, make the person's own bookings wait for each other from here to the
     commit, and return True; on SQLite (False) the write lock lines up every writer later.
 
@@ -243,6 +244,8 @@ def update_reservation(actor, reservation, purpose=None, status=None, seen_statu
             data = reservation_resource(reservation, get_schedule())
             for event_type in events:
                 record_event(event_type, data)
+            if "reservation.cancelled" in events and reservation.series_id is not None:
+                _end_series_if_empty(reservation.series)
         commit_keeping_loaded()  # the caller shows the reservation: it must not reload
     return reservation
 
@@ -261,7 +264,7 @@ def _changes(actor, reservation, purpose, status, now):
             require_confirm_reservation(
                 actor, reservation, own_allowed=get_setting("approvers_confirm_own")
             )
-            outcome = decide(_request_for(reservation), now, confirming=True)
+            outcome = decide(request_for(reservation), now, confirming=True)
         else:
             raise ValidationError({"status": "A reservation cannot return to pending."})
 
@@ -271,16 +274,44 @@ def _changes(actor, reservation, purpose, status, now):
         events.append("reservation.updated")
     if new_status and status == "cancelled":
         reservation.status = "cancelled"
-        _free_slots(reservation)
+        free_slots(reservation)
         events.append("reservation.cancelled")
     elif new_status:
         reservation.status = "confirmed"
-        reservation.rules = _rules_record(outcome)
+        reservation.rules = rules_record(outcome)
         events.append("reservation.confirmed")
     return events
 
 
-def _free_slots(reservation):
+def series_counts(series):
+    """A series' dates by status, and the dates it skipped when it was booked."""
+    counts = {"confirmed": 0, "pending": 0, "cancelled": 0, "skipped": len(series.skipped)}
+    rows = db.session.execute(
+        select(Reservation.status, func.count())
+        .where(Reservation.series_id == series.id)
+        .group_by(Reservation.status)
+    )
+    for status, number in rows:
+        counts[status] = number
+    return counts
+
+
+def _end_series_if_empty(series):
+    """A series whose last date was cancelled is cancelled too (one date at a time)."""
+    left = db.session.scalar(
+        select(func.count())
+        .select_from(Reservation)
+        .where(Reservation.series_id == series.id, Reservation.status != "cancelled")
+    )
+    if not left and series.status != "cancelled":
+        series.status = "cancelled"
+        db.session.flush()
+        record_event(
+            "series.cancelled", series_resource(series, get_schedule(), series_counts(series))
+        )
+
+
+def free_slots(reservation):
     db.session.execute(delete(HeldSlot).where(HeldSlot.reservation_id == reservation.id))
     db.session.expire(reservation, ["held_slots"])
 
@@ -324,7 +355,9 @@ def _require_not_started(reservation, now):
         )
 
 
-def _request_for(reservation):
+def request_for(reservation):
+    """The booking request a stored reservation makes, to decide it again (confirming)."""
+    series = reservation.series
     return BookingRequest(
         reservation.facility,
         reservation.account,
@@ -334,8 +367,9 @@ def _request_for(reservation):
         reservation.attendees,
         overrides=frozenset(reservation.rules.get("overridden", ())),
         reservation_id=reservation.id,
+        window_end=series_window_end(series.first_date) if series is not None else None,
     )
 
 
-def _rules_record(outcome):
+def rules_record(outcome):
     return {"outcome": outcome.status, "checked": outcome.checked, "overridden": outcome.overridden}

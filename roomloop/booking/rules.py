@@ -9,6 +9,7 @@ and stops at the first failure. Nothing here knows about HTTP, forms or sessions
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, or_, select
 
@@ -16,7 +17,8 @@ from ..configured import configured
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Account, Facility, HeldSlot, Reservation
-from .schedule import Schedule, is_weekend, week_of
+from .schedule import Schedule, week_of
+from .school_calendar import is_school_day
 from .settings import get_setting
 
 OVERRIDABLE = frozenset({"R-04", "R-05", "R-06"})
@@ -65,6 +67,8 @@ class BookingRequest:
     attendees: int | None = None
     overrides: frozenset = frozenset()
     reservation_id: int | None = None  # an existing reservation being re-checked (confirm)
+    # A series may book beyond the booking window up to this day (its first date's term end).
+    window_end: date | None = None
 
     @property
     def slot_count(self):
@@ -88,6 +92,9 @@ class Snapshot:
 
     held: list
     blackouts: list
+    # Held slots not written yet: the dates of a series (or the lines of a timetable) decided
+    # before this one, by negative ids, with what a refusal says of them.
+    planned: dict = field(default_factory=dict)
     by_facility_day: dict = field(init=False, repr=False)
     by_account: dict = field(init=False, repr=False)
 
@@ -95,11 +102,39 @@ class Snapshot:
         object.__setattr__(self, "by_facility_day", _group(self.held, _facility_day))
         object.__setattr__(self, "by_account", _group(self.held, _account))
 
+    def plan(self, facility_id, account_id, day, slots, holder):
+        """This snapshot with ``slots`` of ``day`` held as well, as if that booking were
+        written; ``holder`` is what a refusal it causes says of it (a ``HOLDERS_QUERY`` row)."""
+        planned_id = -1 - len(self.planned)
+        rows = [HeldRow(planned_id, facility_id, account_id, day, n) for n in slots]
+        held = sorted([*self.held, *rows], key=lambda h: (h.date, h.slot))
+        return Snapshot(held, self.blackouts, self.planned | {planned_id: holder})
+
     def held_at(self, facility_id, day):
         return self.by_facility_day.get((facility_id, day), [])
 
     def held_by(self, account_id):
         return self.by_account.get(account_id, [])
+
+
+class HeldRow(NamedTuple):
+    """A held slot as the snapshot's query reads it."""
+
+    reservation_id: int
+    facility_id: int
+    account_id: int
+    date: date
+    slot: int
+
+
+class Holder(NamedTuple):
+    """What a refusal says of the reservation in the way, as ``HOLDERS_QUERY`` reads it."""
+
+    id: int
+    public_id: str | None
+    status: str
+    account_name: str
+    facility_name: str
 
 
 def _facility_day(held_slot):
@@ -270,10 +305,12 @@ def _held_slots(ctx, facility=None, account=None, slots=None, days=None):
     ]
 
 
-def _holders(held):
+def _holders(ctx, held):
     """The reservations holding ``held`` slots, by id: what a refusal says of them."""
-    ids = sorted({h.reservation_id for h in held})
-    return {row.id: row for row in db.session.execute(HOLDERS_QUERY, {"ids": ids})}
+    planned = ctx.facts.planned
+    ids = sorted({h.reservation_id for h in held} - set(planned))
+    stored = {row.id: row for row in db.session.execute(HOLDERS_QUERY, {"ids": ids})} if ids else {}
+    return stored | planned
 
 
 def _periods(schedule, req):
@@ -312,7 +349,7 @@ def check_slots_free(ctx):
     req = ctx.request
     held = _held_slots(ctx, facility=req.facility, slots=req.slot_numbers)
     if held:
-        holders = _holders(held)
+        holders = _holders(ctx, held)
         raise slot_conflict(
             ctx.schedule, req.facility, [(h.slot, holders[h.reservation_id]) for h in held]
         )
@@ -363,6 +400,8 @@ def check_booking_window(ctx):
     """Refuse dates beyond the booking window, so rooms are not claimed months ahead."""
     req = ctx.request
     last_day = ctx.now.date() + timedelta(days=ctx.params.booking_window_days)
+    if req.window_end is not None and req.window_end > last_day:
+        last_day = req.window_end  # a series' first date's term end
     if req.date > last_day:
         raise RuleViolation(
             "R-05",
@@ -391,10 +430,12 @@ def check_weekly_quota(ctx):
 
 @rule("R-07")
 def check_school_day(ctx):
-    """Refuse weekends and blackout dates (holidays, exam weeks), school-wide or per facility."""
+    """Refuse days the school does not teach (weekends, by default) and blackout dates
+    (holidays, exam weeks), school-wide or per facility."""
     req = ctx.request
-    if is_weekend(req.date):
-        raise RuleViolation("R-07", f"{req.date:%A %-d %b %Y} is a weekend; choose a school day.")
+    if not is_school_day(req.date):
+        kind = "a weekend" if req.date.weekday() >= 5 else "not a school day"
+        raise RuleViolation("R-07", f"{req.date:%A %-d %b %Y} is {kind}; choose a school day.")
     blackout = next(
         (
             b
@@ -446,7 +487,7 @@ def check_no_double_booking(ctx):
     req = ctx.request
     held = _held_slots(ctx, account=req.account, slots=req.slot_numbers)
     if held:
-        other = _holders(held[:1])[held[0].reservation_id]
+        other = _holders(ctx, held[:1])[held[0].reservation_id]
         raise RuleViolation(
             "R-10",
             f"{req.account.name} already has {other.facility_name} booked in period "

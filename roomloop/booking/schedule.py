@@ -5,7 +5,7 @@ local dates (``ROOMLOOP_TIMEZONE``); timestamps are stored in UTC.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -88,7 +88,3 @@ def week_of(day):
     """Monday and Sunday of the ISO week that holds ``day``."""
     monday = day - timedelta(days=day.weekday())
     return monday, monday + timedelta(days=6)
-
-
-def is_weekend(day: date):
-    return day.weekday() >= 5

@@ -25,6 +25,12 @@ DEFAULTS = {
     "weekly_quota_slots": 20,  # R-06
     # Off: an approver's own pending request waits for another approver or an admin.
     "approvers_confirm_own": False,
+    # The school calendar (school_calendar.py): None is the yearly default terms.
+    "terms": None,
+    "cycle": {"weeks": 1, "start": None},  # weeks 2 to 4: an A/B... timetable from "start"
+    "school_days": ["mon", "tue", "wed", "thu", "fri"],
+    # On: a series may book beyond the booking window up to the end of its first date's term.
+    "series_to_term_end": True,
 }
 
 # The rule parameters an admin may tune, with their allowed ranges (inclusive).
@@ -126,12 +132,19 @@ def validate_bell_schedule(periods):
 
 
 def update_bell_schedule(actor, periods, today):
-    """Replace the bell schedule as a whole.
+    """Replace the bell schedule as a whole (see ``check_bell_schedule``)."""
+    actor.require("settings:manage")
+    set_setting("bell_schedule", check_bell_schedule(periods, today))
+    db.session.commit()
+    return get_setting("bell_schedule")
+
+
+def check_bell_schedule(periods, today):
+    """A valid day of periods that keeps every period upcoming bookings hold.
 
     A period that upcoming bookings (from ``today`` on) still hold cannot be removed: those
     bookings would point at a period the day no longer has.
     """
-    actor.require("settings:manage")
     clean = validate_bell_schedule(periods)
     held = db.session.scalar(
         select(func.count(func.distinct(HeldSlot.reservation_id))).where(
@@ -147,8 +160,6 @@ def update_bell_schedule(actor, periods, today):
                 "first."
             }
         )
-    set_setting("bell_schedule", clean)
-    db.session.commit()
     return clean
 
 

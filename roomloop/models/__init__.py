@@ -1,10 +1,11 @@
 """SQLAlchemy models, one module per aggregate: accounts, facilities and blackouts,
-reservations and their held slots, settings, tokens and sessions, webhooks and events."""
+reservations and their held slots, series, tokens and sessions, webhooks and events."""
 
 from .account import ACCOUNT_STATUSES, ROLES, Account
 from .base import iso_utc, new_public_id, utcnow
 from .facility import FACILITY_STATUSES, BlackoutDate, Facility
 from .reservation import HOLDING_STATUSES, RESERVATION_STATUSES, HeldSlot, Reservation
+from .series import SERIES_STATUSES, Series
 from .setting import ConfigStamp, Setting
 from .token import ApiToken, BrowserSession
 from .webhook import (
@@ -23,6 +24,7 @@ __all__ = [
     "HOLDING_STATUSES",
     "RESERVATION_STATUSES",
     "ROLES",
+    "SERIES_STATUSES",
     "Account",
     "ApiToken",
     "BlackoutDate",
@@ -32,6 +34,7 @@ __all__ = [
     "Facility",
     "HeldSlot",
     "Reservation",
+    "Series",
     "Setting",
     "WebhookDelivery",
     "WebhookEndpoint",

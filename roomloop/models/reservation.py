@@ -24,9 +24,12 @@ class Reservation(TimestampMixin, db.Model):
     attendees = db.Column(db.Integer, nullable=True)
     status = db.Column(db.String(20), nullable=False)
     rules = db.Column(db.JSON, nullable=False, default=dict)  # the engine's outcome, as returned
+    # The series this date belongs to (series are cancelled, never deleted).
+    series_id = db.Column(db.Integer, db.ForeignKey("series.id"), nullable=True, index=True)
 
     facility = db.relationship("Facility", lazy="joined")
     account = db.relationship("Account", lazy="joined")
+    series = db.relationship("Series", lazy="joined")
     held_slots = db.relationship(
         "HeldSlot", back_populates="reservation", cascade="all, delete-orphan"
     )

@@ -20,8 +20,11 @@ EVENT_TYPES = (
     "account.created",
     "account.updated",
     "account.disabled",
+    "series.created",
+    "series.updated",
+    "series.cancelled",
 )
-EVENT_PATTERNS = ("reservation.*", "account.*")
+EVENT_PATTERNS = ("reservation.*", "account.*", "series.*")
 # Sent only on request, to one endpoint, so that an admin can see a receiver work.
 TEST_EVENT = "webhook.test"
 # Set in a session's info when it adds deliveries: committing it wakes the sender.

@@ -7,8 +7,9 @@ reservations; only the calendar of bookable days is worked out here, day by day.
 Definitions, in the README too:
 - ``reservations``: pending or confirmed reservations in the range; ``cancellations``: the
   cancelled ones; ``slots_booked``: the slots the pending and confirmed ones hold.
-- ``bookable_slots``: for each facility that is not closed, each weekday of the range that
-  is not a school-wide or facility blackout, every slot of the bell schedule.
+- ``bookable_slots``: for each facility that is not closed, each school day of the range
+  (Monday to Friday unless the school says otherwise) that is not a school-wide or facility
+  blackout, every slot of the bell schedule.
 - ``utilization``: booked slots that fall on bookable slots, divided by the bookable slots
   (so at most 1); ``null`` when nothing was bookable.
 """
@@ -19,27 +20,20 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, extract, func, select
 
-from ..booking import get_schedule
+from ..booking import get_schedule, school_days, term_of, terms_from
 from ..errors import ValidationError
 from ..extensions import db
 from ..models import Account, BlackoutDate, Facility, HeldSlot, Reservation
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-SCHOOL_WEEKDAYS = range(1, 6)  # ISO weekdays Monday to Friday
 MAX_REPORT_DAYS = 731  # two school years side by side
 
 
 def school_term(day):
-    """The first and last day of the school term that holds ``day``.
-
-    Terms follow the calendar year: autumn runs from 1 September to 31 December, spring
-    from 1 January to 31 March, summer from 1 April to 31 August.
-    """
-    if day.month >= 9:
-        return date(day.year, 9, 1), date(day.year, 12, 31)
-    if day.month <= 3:
-        return date(day.year, 1, 1), date(day.year, 3, 31)
-    return date(day.year, 4, 1), date(day.year, 8, 31)
+    """The first and last day of the school term that holds ``day`` (the school calendar's),
+    or of the next one when ``day`` falls between terms; ``None`` when there is none."""
+    term = term_of(day) or next((t for t in terms_from(day) if t.start > day), None)
+    return (term.start, term.end) if term else None
 
 
 @dataclass(frozen=True)
@@ -131,8 +125,9 @@ def usage_report(scope):
     schedule = get_schedule()
     slots_per_day = len(schedule.slots)
     facilities = _facilities(scope)
+    school_weekdays = _school_weekdays()
     school_wide, own = _blackout_days(scope)
-    bookable_days = _bookable_days(scope, facilities, school_wide, own)
+    bookable_days = _bookable_days(scope, facilities, school_wide, own, school_weekdays)
     days_per_weekday = sum(bookable_days.values(), Counter())
     total_days = sum(days_per_weekday.values())
     open_facilities = {f.id for f in facilities if f.status != "closed"}
@@ -143,7 +138,7 @@ def usage_report(scope):
     on_blackout = _held_on_blackout_days(scope, school_wide, own)
     for facility_id, weekday, slot, held in _held_slots(scope):
         bookable = (
-            facility_id in open_facilities and weekday in SCHOOL_WEEKDAYS and slot in schedule
+            facility_id in open_facilities and weekday in school_weekdays and slot in schedule
         )
         for measures in (
             total,
@@ -200,7 +195,7 @@ def usage_report(scope):
                     days_per_weekday[weekday], with_reservations=False
                 ),
             }
-            for weekday in SCHOOL_WEEKDAYS
+            for weekday in school_weekdays
             for slot in schedule.slots
         ],
     }
@@ -230,14 +225,19 @@ def _blackout_days(scope):
     return school_wide, own
 
 
-def _bookable_days(scope, facilities, school_wide, own):
+def _school_weekdays():
+    """The ISO weekdays (Monday 1) the school teaches on, in week order."""
+    return [day + 1 for day in sorted(school_days())]
+
+
+def _bookable_days(scope, facilities, school_wide, own, school_weekdays):
     """Per facility id, how many bookable days the range has on each ISO weekday."""
-    school_days = [
+    open_days = [
         day
         for day in _days(scope.start, scope.end)
-        if day.isoweekday() in SCHOOL_WEEKDAYS and day not in school_wide
+        if day.isoweekday() in school_weekdays and day not in school_wide
     ]
-    per_weekday = Counter(day.isoweekday() for day in school_days)
+    per_weekday = Counter(day.isoweekday() for day in open_days)
     result = {}
     for facility in facilities:
         if facility.status == "closed":
@@ -247,7 +247,7 @@ def _bookable_days(scope, facilities, school_wide, own):
         days.subtract(
             day.isoweekday()
             for day in own[facility.id] - school_wide
-            if day.isoweekday() in SCHOOL_WEEKDAYS
+            if day.isoweekday() in school_weekdays
         )
         result[facility.id] = days
     return result

@@ -70,11 +70,13 @@ def export_xlsx():
 
 
 def report_presets(today):
-    """The ranges offered as one-click choices: (words, first day, last day)."""
+    """The ranges offered as one-click choices: (words, first day, last day). "This term"
+    is the school calendar's (the next one between terms; none without terms ahead)."""
+    term = school_term(today)
     return [
         ("This week", *week_of(today)),
         ("Last 30 days", today - timedelta(days=29), today),
-        ("This term", *school_term(today)),
+        *([("This term", *term)] if term else []),
     ]
 
 

@@ -19,7 +19,7 @@ from ..booking import (
     facility_row,
     get_schedule,
     has_started,
-    is_weekend,
+    is_school_day,
     reservations_of,
     school_now,
     update_reservation,
@@ -49,9 +49,11 @@ def default_day():
     now = school_now()
     schedule = get_schedule()
     day = now.date()
-    if is_weekend(day) or schedule.starts_at(day, schedule.last) <= now:
+    if not is_school_day(day) or schedule.starts_at(day, schedule.last) <= now:
         day += timedelta(days=1)
-    while is_weekend(day):
+    for _ in range(7):  # a week holds a school day, unless the settings have none
+        if is_school_day(day):
+            break
         day += timedelta(days=1)
     return day
 
