@@ -122,8 +122,9 @@ class Occurrence:
 
 
 class SeriesRefused(DomainError):
-    """The series was not written: with ``on_conflict: fail`` a date was refused, or every
-    date was. ``first`` is the first refusal; ``occurrences`` say what each date got."""
+    """The series was not written: with ``on_conflict: fail`` a date was refused, or (with
+    ``skip``, ``every_date``) every date was. ``first`` is the first refusal;
+    ``occurrences`` say what each date got."""
 
     def __init__(self, occurrences, every_date):
         self.first = next(o.refusal for o in occurrences if o.refusal is not None)
@@ -338,9 +339,13 @@ def create_series(actor, *args, on_conflict="fail", dry_run=False, now=None, **k
 
 
 def _refuse(plan, on_conflict):
+    """With ``fail`` a refused date refuses the series, answered as its first refusal; with
+    ``skip`` only a series whose every date is refused is (a 422 of its own)."""
     refused = [o for o in plan.occurrences if o.refusal is not None]
-    if refused and (on_conflict == "fail" or len(refused) == len(plan.occurrences)):
-        raise SeriesRefused(plan.occurrences, every_date=len(refused) == len(plan.occurrences))
+    if on_conflict == "fail" and refused:
+        raise SeriesRefused(plan.occurrences, every_date=False)
+    if len(refused) == len(plan.occurrences):
+        raise SeriesRefused(plan.occurrences, every_date=True)
 
 
 def _write(plan):
