@@ -15,7 +15,9 @@ keeps the rate limits when ``ROOMLOOP_BENCH_REDIS_URL`` is set (else memory).
    per request) under the same gunicorn settings.
 3. 32 clients book (``bench.booking_plan``: about 10% must get 409), a fifth of the plan
    at a time, each fifth sent first to the ceiling (the same bodies, a row each) and then
-   to RoomLoop, so that both meet the machine's changes of speed alike. Then 8 clients read
+   to RoomLoop, so that both meet the machine's changes of speed alike. Then 32 clients
+   book weekly series of 15 dates (``bench.series_plan``), and one client alone a few
+   more (``series_1``). Then 8 clients read
    availability (``GET /v1/facilities/:id/availability``) and 8 signed-in browsers' worth
    of grid pages (``GET /?date=``), as fast as they are answered; then the same reads at a
    steady rate (``*_paced``: 50 and 10 per second, an open loop, for the latency at a busy
@@ -55,15 +57,29 @@ from .booking_seed import (
 from .load import Call, Result, run_load, run_paced
 from .report_server import REPO_ROOT, Server
 from .reports import bench_database
+from .series_plan import give_the_school_a_long_term, series_calls
 
 SIZES = {
-    "quick": {"rows": 50_000, "bookings": 1_500, "availability": 1_000, "grid": 120},
-    "full": {"rows": 1_000_000, "bookings": 5_000, "availability": 3_000, "grid": 500},
+    "quick": {
+        "rows": 50_000,
+        "bookings": 1_500,
+        "availability": 1_000,
+        "grid": 120,
+        "series": 160,
+    },
+    "full": {
+        "rows": 1_000_000,
+        "bookings": 5_000,
+        "availability": 3_000,
+        "grid": 500,
+        "series": 320,
+    },
 }
 TEACHERS_WITH_KEYS = 320
 BOOKING_CLIENTS = 32
 READ_CLIENTS = 8
 SOLO_CALLS = 100
+SOLO_SERIES = 20
 # Reads sent at a steady rate, about a third of what the server answers at saturation, for
 # the latency at a busy but not overloaded time.
 PACED_RATES = {"availability": 50, "grid": 10}  # requests per second
@@ -195,11 +211,15 @@ def grid_calls(days, cookies):
     ]
 
 
-def measure_app(database_url, workers, threads, redis_url, plan, availability, grid_days, teachers):
-    """Bookings (against the ceiling), then availability and grid reads, on one RoomLoop
-    server."""
+def measure_app(database_url, workers, threads, redis_url, plan, reads, series):
+    """Bookings (against the ceiling), series, then availability and grid reads, on one
+    RoomLoop server."""
+    availability, grid_days, teachers = reads
     with server(database_url, workers, threads, env=app_env(redis_url)) as up:
         results = measure_bookings(up, database_url, workers, threads, plan)
+        # Series under the booking phase's load (as many clients), then one client alone.
+        results["series"] = run_load(up.url, series[SOLO_SERIES:], BOOKING_CLIENTS)
+        results["series_1"] = run_load(up.url, series[:SOLO_SERIES], 1)
         grid = grid_calls(grid_days, [sign_in(up.url, public_id) for public_id in teachers])
         run_load(up.url, availability[:50] + grid[:16], READ_CLIENTS)  # warm-up
         results["availability"] = run_load(up.url, availability, READ_CLIENTS)
@@ -240,12 +260,13 @@ def run(args, database_url):
     availability = availability_calls(days, school, keys, rng)
     grid_days = read_days(seeded, school, rng, sizes["grid"])
     teachers = [f"usr_{n:010x}" for n in sorted(keys)[:READ_CLIENTS]]  # report_seed's ids
+    give_the_school_a_long_term(engine, today())
+    series = series_calls(school, keys, sizes["series"] + SOLO_SERIES)
     print(f"Seeded in {seeded.seconds:.1f} s; measuring ...", flush=True)
     workers, threads = configured_shape(database_url)
     workers, threads = args.workers or workers, args.threads or threads
-    results = measure_app(
-        database_url, workers, threads, args.redis_url, plan, availability, grid_days, teachers
-    )
+    reads = (availability, grid_days, teachers)
+    results = measure_app(database_url, workers, threads, args.redis_url, plan, reads, series)
     print("Checking the database ...", flush=True)
     checks = check_integrity(engine, seeded.reservations)
     counts = row_counts(engine)

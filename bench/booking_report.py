@@ -11,12 +11,15 @@ GOALS = {
     "grid_p95_ms": ("<", 60.0),
     "availability_paced_p95_ms": ("<", 15.0),
     "grid_paced_p95_ms": ("<", 60.0),
+    "series_p95_ms": ("<=", 150.0),
     "double_bookings": ("==", 0),
     "server_errors": ("==", 0),
 }
 APP_PHASES = (
     "warmup",
     "booking",
+    "series",
+    "series_1",
     "availability",
     "grid",
     "availability_paced",
@@ -74,6 +77,10 @@ def summary(*, results, checks, seeded, seeded_counts, counts, **context):
         "booking_ratio": booking["rps"] / phases["ceiling"]["rps"],
         "booking_ratio_rounds": results["round_ratios"],
         "booking_p95_ms": booking["p95_ms"],
+        "series_p50_ms": phases["series"]["p50_ms"],
+        "series_p95_ms": phases["series"]["p95_ms"],
+        "series_1_client_p50_ms": phases["series_1"]["p50_ms"],
+        "series_1_client_p95_ms": phases["series_1"]["p95_ms"],
         "availability_p50_ms": phases["availability"]["p50_ms"],
         "availability_p95_ms": phases["availability"]["p95_ms"],
         "availability_p99_ms": phases["availability"]["p99_ms"],
@@ -117,7 +124,12 @@ def summary(*, results, checks, seeded, seeded_counts, counts, **context):
 
 
 def met(value, op, target):
-    return {">=": value >= target, "<": value < target, "==": value == target}[op]
+    return {
+        ">=": value >= target,
+        "<": value < target,
+        "<=": value <= target,
+        "==": value == target,
+    }[op]
 
 
 def rounded(value):
@@ -201,6 +213,11 @@ def print_report(f):
             measured += f" (at {f[name.replace('p95_ms', 'rps')]:,.0f} req/s)"
         elif name in ("availability_p95_ms", "grid_p95_ms"):
             measured += f" ({f['clients']['reads']} clients)"
+        elif name == "series_p95_ms":
+            measured += (
+                f" ({f['clients']['booking']} clients; one alone: p50 "
+                f"{f['series_1_client_p50_ms']:,.0f}, p95 {f['series_1_client_p95_ms']:,.0f})"
+            )
         verdict = "met" if f["goals"][name] else "MISSED"
         print(f"{name + ' ' + op + ' ' + str(target):<40}{measured:<48}{verdict}")
     print(f"(total {f['total_seconds']:.0f} s)")

@@ -4,11 +4,12 @@ Three buildings of rooms, a staff of teachers across nine departments, two black
 about five weeks of bookings around today, so that every page and endpoint has something
 realistic to show while a demo user can still find free slots.
 
-Seeding is idempotent: facilities are upserted by code and accounts by e-mail; blackout dates
-and reservations are only created while the database has none. Seeded rows are fixture data,
+Seeding is idempotent: facilities are upserted by code and accounts by e-mail; blackout dates,
+reservations and series are only created while the database has none. Seeded rows are fixture data,
 not changes, so no outbox events are written for them. Reservations are inserted directly
 (not through ``booking.create_reservation``, whose R-01 would refuse the past weeks), and the
-planner below keeps them within the same rules the engine enforces.
+planner below keeps them within the same rules the engine enforces. A few weekly series are
+then booked through the rules engine, as an admin would, events included.
 """
 
 import random
@@ -19,9 +20,23 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from .booking import RULES, get_schedule, get_setting, is_school_day, school_now, week_of
+from .auth.permissions import Actor
+from .booking import (
+    RULES,
+    WEEKDAYS,
+    Repeat,
+    SeriesRefused,
+    create_series,
+    get_schedule,
+    get_setting,
+    is_school_day,
+    school_now,
+    term_of,
+    week_of,
+)
+from .errors import ValidationError
 from .extensions import db
-from .models import Account, BlackoutDate, Facility, HeldSlot, Reservation, utcnow
+from .models import Account, BlackoutDate, Facility, HeldSlot, Reservation, Series, utcnow
 
 SEED = 20260608  # fixed, so every demo database gets the same school
 DOMAIN = "school.example"
@@ -153,6 +168,8 @@ def seed():
         )
         db.session.add_all(planner.plan(facilities, accounts, blackouts, today))
     db.session.commit()
+    if db.session.scalar(select(func.count()).select_from(Series)) == 0:
+        _book_series(facilities, accounts, today)
     return {
         name: db.session.scalar(select(func.count()).select_from(model))
         for name, model in (
@@ -161,6 +178,43 @@ def seed():
             ("reservations", Reservation),
         )
     }
+
+
+# facility code, teacher's e-mail, weekday, periods, purpose: booked as real series
+SERIES = [
+    ("f1", "teacher@school.example", "tue", (2, 2), "Year 10 Chemistry: practical"),
+    ("gym", None, "thu", (5, 6), "Year 8 PE"),
+    ("auditorium", None, "wed", (7, 7), "Choir rehearsal"),
+]
+
+
+def _book_series(facilities, accounts, today):
+    """A few weekly series from next week to the end of the term, booked by the admin for
+    teachers through the rules engine (dates already taken are skipped). One needs approval."""
+    admin = next(a for a in accounts if a.role == "admin")
+    teachers = [a for a in accounts if a.role == "teacher" and a.email != "teacher@school.example"]
+    by_code = {f.code: f for f in facilities}
+    next_monday = today + timedelta(days=7 - today.weekday())
+    for n, (code, email, weekday, (start, end), purpose) in enumerate(SERIES):
+        facility = by_code.get(code)
+        account = next((a for a in accounts if a.email == email), None) or teachers[n * 7]
+        first = next_monday + timedelta(days=WEEKDAYS.index(weekday))
+        if facility is None or term_of(first) is None:
+            continue
+        try:
+            create_series(
+                Actor.for_account(admin),
+                facility,
+                first,
+                Repeat((weekday,)),
+                start,
+                end,
+                purpose,
+                account=account,
+                on_conflict="skip",
+            )
+        except (SeriesRefused, ValidationError):
+            db.session.rollback()  # every date taken or closed: the demo does without it
 
 
 def _assign(row, values):

@@ -37,7 +37,15 @@ from .operations import (
     rules_record,
     series_counts,
 )
-from .rules import BookingRequest, Holder, RuleContext, RuleViolation, evaluate, load_snapshot
+from .rules import (
+    ACCOUNT_WEEK_QUERY,
+    BookingRequest,
+    Holder,
+    RuleContext,
+    RuleViolation,
+    evaluate,
+    load_snapshot,
+)
 from .schedule import get_schedule, school_now, week_of
 from .school_calendar import WEEKDAYS, get_cycle, series_window_end, term_of
 from .settings import get_setting
@@ -318,16 +326,26 @@ def create_series(actor, *args, on_conflict="fail", dry_run=False, now=None, **k
     it would book. With ``on_conflict="fail"`` a refused date refuses the whole series;
     with ``"skip"`` the refused dates are left out and listed. Raises ``SeriesRefused``
     when nothing would be written; returns the plan, and the ``SeriesBooked`` unless a dry
-    run."""
+    run.
+
+    As for a single booking, the person's bookings are decided one after another: on
+    PostgreSQL under a lock on their row; on SQLite the dates are decided before the write
+    lock, so that other bookings write meanwhile, and decided again inside it if the
+    person's own held slots in those weeks changed. Another person's booking of a slot is
+    refused by the held slots' unique index; the series is then decided again on what is
+    there now (that date is refused or skipped, never held twice).
+    """
     if dry_run:
         plan, _ = plan_series(actor, *args, now=now, **kwargs)
         return plan, None
+    account = kwargs.get("account") or actor.account
+    locked = lock_account(account)
+    plan, snapshot = plan_series(actor, *args, now=now, **kwargs)
     for attempt in range(DECIDE_ATTEMPTS):
-        # Decided and written in one transaction: inside SQLite's write lock, or under the
-        # person's row lock on PostgreSQL (where a lost race is retried, below).
         with writing():
-            lock_account(kwargs.get("account") or actor.account)
-            plan, _ = plan_series(actor, *args, now=now, **kwargs)
+            if attempt or (not locked and not _account_unchanged(account, plan, snapshot)):
+                lock_account(account)  # PostgreSQL: the lock ended with the rollback
+                plan, snapshot = plan_series(actor, *args, now=now, **kwargs)
             _refuse(plan, on_conflict)
             try:
                 return plan, _write(plan)
@@ -336,6 +354,16 @@ def create_series(actor, *args, on_conflict="fail", dry_run=False, now=None, **k
                 if attempt == DECIDE_ATTEMPTS - 1:
                     raise
     raise AssertionError("unreachable")
+
+
+def _account_unchanged(account, plan, snapshot):
+    """Whether the person's held slots in the series' weeks are those its dates were decided
+    on (R-04, R-06 and R-10 count them)."""
+    monday, sunday = week_of(plan.occurrences[0].date)[0], week_of(plan.occurrences[-1].date)[1]
+    params = {"account_id": account.id, "monday": monday, "sunday": sunday}
+    now_held = {tuple(h) for h in db.session.execute(ACCOUNT_WEEK_QUERY, params)}
+    read = {tuple(h) for h in snapshot.held_by(account.id) if h.reservation_id > 0}  # not planned
+    return now_held == read
 
 
 def _refuse(plan, on_conflict):

@@ -122,3 +122,45 @@ def test_a_series_racing_single_bookings_of_its_dates(
         db.session.scalars(select(Reservation.date).where(Reservation.status != "cancelled"))
     )
     assert set(per_date.values()) == {1} and set(per_date) == set(dates)
+
+
+@pytest.mark.server
+def test_one_teachers_series_racing_her_own_single_bookings(
+    start_server, create_account, create_facility, auth_headers
+):
+    """While a teacher's series in the lab is decided, her own single bookings of the hall
+    in the same period on its dates arrive: she never ends up in two rooms at once (R-10),
+    whichever request each date went to."""
+    create_facility(code="lab", name="STEM Lab Alpha")
+    create_facility(code="hall", name="Main Hall")
+    first = first_tuesday()
+    dates = [first + timedelta(weeks=n) for n in range(6)]
+    headers = auth_headers(create_account())
+    base = start_server(workers=4, threads=4)
+
+    def call(i):
+        if i == 0:
+            body = series_body(first, on_conflict="skip")
+            return requests.post(base + "/v1/series", json=body, headers=headers, timeout=60)
+        body = {"facility_id": "hall", "date": dates[i - 1].isoformat(), "start_slot": 2,
+                "end_slot": 2, "purpose": "Assembly"}  # fmt: skip
+        return requests.post(base + "/v1/reservations", json=body, headers=headers, timeout=60)
+
+    answers = race(call, 7)
+
+    assert answers[0].status_code in (201, 422), answers[0].text
+    assert all(a.status_code in (201, 422) for a in answers[1:]), [a.text for a in answers]
+    db.session.rollback()
+    per_person_period = db.session.execute(
+        select(HeldSlot.date, HeldSlot.slot, func.count())
+        .group_by(HeldSlot.account_id, HeldSlot.date, HeldSlot.slot)
+        .having(func.count() > 1)
+    ).all()
+    assert per_person_period == []
+    hall_dates = {
+        d.isoformat() for d, a in zip(dates, answers[1:], strict=True) if a.status_code == 201
+    }
+    if answers[0].status_code == 201:
+        got = {r["date"] for r in answers[0].json()["reservations"]}
+        assert got.isdisjoint(hall_dates)
+        assert got | hall_dates == {d.isoformat() for d in dates}
