@@ -25,6 +25,17 @@ from roomloop.extensions import db
 from roomloop.models import Account, Event, Facility, HeldSlot, Reservation
 from roomloop.sqlite import writing
 
+# Helpers kept outside the test files: their asserts explain a failure as the tests' own do.
+pytest.register_assert_rewrite(
+    "oidc_issuer",
+    "page_client",
+    "access_support",
+    "api_errors_support",
+    "facilities_support",
+    "reservations_support",
+    "rules_support",
+)
+
 TEST_DATABASE_URL = os.environ.get("ROOMLOOP_TEST_DATABASE_URL")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,6 +3,7 @@
 It publishes a discovery document and its JWKS, runs the authorization code flow
 (``/authorize`` signs in ``issuer.user`` at once, ``/token`` answers with an ID token
 carrying the nonce), and mints ID tokens for tests with :meth:`OIDCIssuer.mint`.
+:func:`browser_sign_in` drives a test client through that flow, as a browser does.
 """
 
 import itertools
@@ -10,8 +11,9 @@ import json
 import secrets
 import threading
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+import requests
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -161,3 +163,16 @@ class OIDCIssuer:
 
 def _json(body, status=200):
     return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def browser_sign_in(client, issuer, next_path=None):
+    """Run the browser flow: RoomLoop -> issuer -> callback; return the callback's answer."""
+    start = client.get("/login/google", query_string={"next": next_path} if next_path else {})
+    assert start.status_code == 302
+    authorize = start.headers["Location"]
+    assert authorize.startswith(issuer.url + "/authorize?")
+    back = requests.get(authorize, allow_redirects=False, timeout=5)
+    assert back.status_code == 302
+    callback = urlsplit(back.headers["Location"])
+    assert callback.path == "/login/google/callback"
+    return client.get(f"{callback.path}?{callback.query}")

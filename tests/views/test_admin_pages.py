@@ -1,12 +1,12 @@
 """The admin pages through the test client: who sees them, facilities, the approvals queue.
 
 Each test starts a fresh app with dev login (``site``), signs in the way a person does, and
-posts forms with the CSRF token scraped from the page, as a browser would send it. The
+posts forms with the CSRF token scraped from the page, as a browser would send it (helpers
+in ``page_client.py``). The
 settings page has its own file, ``test_admin_settings_pages.py``.
 """
 
 import re
-from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +14,10 @@ from sqlalchemy import func, select
 from roomloop.extensions import db
 from roomloop.models import Event, Facility, HeldSlot, Reservation
 
-from conftest import make_app, school_day
+from conftest import school_day
+from page_client import csrf_token, fresh, post_form, signed_in_as, site, text
+
+__all__ = ["site"]  # a fixture of page_client.py
 
 ADMIN_PAGES = {
     "/admin/approvals": ("Approvals", "reservations:approve"),
@@ -27,21 +30,6 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def site(app, database_url):
-    """Return a function that starts a fresh app with dev login on and returns its client."""
-    apps = []
-
-    def open_site(**config):
-        apps.append(make_app(database_url, DEV_LOGIN=True, **config))
-        return apps[-1].test_client()
-
-    yield open_site
-    for site_app in apps:
-        with site_app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture
 def school(create_account, create_facility):
     """Facility f1, and a teacher, an approver and an admin."""
     people = {
@@ -51,37 +39,6 @@ def school(create_account, create_facility):
     return {"lab": create_facility(code="f1", name="STEM Lab Alpha"), **people}
 
 
-def csrf_token(html):
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-
-
-def sign_in(client, account):
-    """Pick ``account`` on the dev sign-in page, as a person does."""
-    token = csrf_token(client.get("/login").get_data(as_text=True))
-    response = client.post(
-        "/login/dev", data={"csrf_token": token, "account_id": account.public_id}
-    )
-    assert response.status_code == 302
-
-
-def signed_in_as(site, account):
-    client = site()
-    sign_in(client, account)
-    return client
-
-
-def post_form(client, page_path, action, **fields):
-    """Open ``page_path``, take its CSRF token and post ``fields`` to ``action``."""
-    headers = fields.pop("_h", {})
-    token = csrf_token(client.get(page_path).get_data(as_text=True))
-    return client.post(action, data={"csrf_token": token, **fields}, headers=headers)
-
-
-def text(response):
-    """The response's HTML with entities decoded, as a person reads the words."""
-    return unescape(response.get_data(as_text=True))
-
-
 def nav_links(client):
     """The main navigation's links, by their words."""
     html = client.get("/").get_data(as_text=True)
@@ -89,11 +46,6 @@ def nav_links(client):
     return dict(
         (words, href) for href, words in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav)
     )
-
-
-def fresh():
-    """End the test's own transaction, so it reads what the requests committed."""
-    db.session.rollback()
 
 
 def count(model, *where):

@@ -1,7 +1,8 @@
 """The accounts admin pages through the test client: list, add, edit, export, CSV import.
 
 Each test starts a fresh app with dev login, signs in as a person does and posts forms with
-the CSRF token scraped from the page (helpers shared with ``test_admin_pages.py``).
+the CSRF token scraped from the page (helpers in ``page_client.py``, the school in
+``test_admin_pages.py``).
 """
 
 import io
@@ -9,12 +10,14 @@ import re
 
 import pytest
 from sqlalchemy import select
-from test_admin_pages import count, csrf_token, fresh, post_form, school, signed_in_as, site, text
+from test_admin_pages import count, school
 
 from roomloop.extensions import db
 from roomloop.models import Account, Event
 
-__all__ = ["school", "site"]  # fixtures shared with test_admin_pages.py
+from page_client import csrf_token, fresh, post_form, sign_in, signed_in_as, site, text
+
+__all__ = ["school", "site"]  # fixtures of test_admin_pages.py and page_client.py
 
 PAGES = ["/admin/accounts", "/admin/accounts/import", "/admin/accounts/export"]
 HEADER = "email,name,department,role\n"
@@ -224,8 +227,6 @@ def test_export_downloads_csv_that_uploads_back_unchanged(site, school):
 @pytest.mark.parametrize("limit", [50])
 def test_too_large_upload_is_refused(site, school, limit):
     client = site(ACCOUNT_IMPORT_MAX_BYTES=limit)
-    from test_admin_pages import sign_in
-
     sign_in(client, school["admin"])
     refused = upload(client, GOOD)
     assert refused.status_code == 413 and "larger than 50 bytes" in text(refused)

@@ -1,7 +1,9 @@
-"""``/v1/facilities``: list with filters and pagination, read, create, update, availability.
+"""``/v1/facilities``: list with filters and pagination, read, create, update.
 
 Everything goes through the real test client and checks what an API client relies on:
 statuses, the documented JSON shapes, headers, and that a refused change changed nothing.
+A facility's availability is in ``test_facilities_availability.py``; what both share is in
+``facilities_support.py``.
 """
 
 import base64
@@ -10,6 +12,9 @@ import json
 import pytest
 
 from conftest import assert_error, school_day
+from facilities_support import assert_field_error, campus, teacher, teacher_headers
+
+__all__ = ["campus", "teacher", "teacher_headers"]  # fixtures of facilities_support.py
 
 FACILITY_FIELDS = {
     "id",
@@ -24,13 +29,6 @@ FACILITY_FIELDS = {
     "restrictions",
 }
 RESTRICTION_FIELDS = {"departments", "roles", "max_slots_per_booking"}
-
-
-def assert_field_error(response, field):
-    """Check a 400 validation_error that names ``field``."""
-    error = assert_error(response, 400, "validation_error")
-    assert field in error["fields"], error["fields"]
-    return error
 
 
 def assert_facility_shape(facility):
@@ -68,44 +66,9 @@ def walk(client, headers, **params):
 
 
 @pytest.fixture
-def teacher(create_account):
-    """Create a teacher named Ada Park."""
-    return create_account(role="teacher", name="Ada Park")
-
-
-@pytest.fixture
-def teacher_headers(teacher, auth_headers):
-    """Return a teacher's ``Authorization`` header."""
-    return auth_headers(teacher)
-
-
-@pytest.fixture
 def admin_headers(create_account, auth_headers):
     """Return an admin's ``Authorization`` header."""
     return auth_headers(create_account(role="admin"))
-
-
-@pytest.fixture
-def campus(create_facility):
-    """Create five facilities of mixed types, buildings and statuses."""
-    return [
-        create_facility(
-            code="f1",
-            name="STEM Lab Alpha",
-            type="lab",
-            building="North",
-            capacity=24,
-            amenities=["fume hood", "projector"],
-            description="Chemistry lab",
-            allowed_departments=["Science"],
-            allowed_roles=["teacher"],
-            max_slots_per_booking=2,
-        ),
-        create_facility(code="f2", name="Lab Beta", type="lab", building="South"),
-        create_facility(code="gym", name="Main Gym", type="gym", building="South", capacity=200),
-        create_facility(code="aud", name="Auditorium", type="auditorium", status="maintenance"),
-        create_facility(code="old", name="Old Hut", type="classroom", status="closed"),
-    ]
 
 
 def new_facility(**changes):
@@ -488,69 +451,3 @@ def test_patch_unknown_facility_is_404(client, admin_headers, campus):
     """Patching an unknown facility is a 404 not_found."""
     response = client.patch("/v1/facilities/nope", json={"name": "X"}, headers=admin_headers)
     assert_error(response, 404, "not_found")
-
-
-# --- Availability ------------------------------------------------------------------------
-
-
-def test_availability_requires_date(client, teacher_headers, campus):
-    """Without ``?date`` availability is a 400 naming ``date``."""
-    response = client.get("/v1/facilities/f1/availability", headers=teacher_headers)
-    assert_field_error(response, "date")
-
-
-@pytest.mark.parametrize("value", ["2026-02-30", "tomorrow", "10/06/2026", "", "2026-13-01"])
-def test_availability_refuses_bad_date(client, teacher_headers, campus, value):
-    """A ``?date`` that is not a real ``YYYY-MM-DD`` day is a 400 naming ``date``."""
-    response = client.get(
-        "/v1/facilities/f1/availability", query_string={"date": value}, headers=teacher_headers
-    )
-    assert_field_error(response, "date")
-
-
-def test_availability_of_unknown_facility_is_404(client, teacher_headers, campus):
-    """Availability for an unknown facility is a 404 not_found."""
-    response = client.get(
-        f"/v1/facilities/nope/availability?date={school_day()}", headers=teacher_headers
-    )
-    assert_error(response, 404, "not_found")
-
-
-def test_availability_lists_every_slot(
-    client, teacher, teacher_headers, campus, create_reservation
-):
-    """One entry per slot of the default day (8), with labels, times, status and reservation."""
-    day = school_day()
-    booked = create_reservation(campus[0], teacher, day, start_slot=3, end_slot=4)
-    response = client.get(f"/v1/facilities/f1/availability?date={day}", headers=teacher_headers)
-    assert response.status_code == 200
-    body = response.json
-    assert body["facility"] == {"id": "f1", "name": "STEM Lab Alpha"}
-    assert body["date"] == day.isoformat()
-    slots = body["slots"]
-    assert [s["slot"] for s in slots] == list(range(1, 9))
-    for entry in slots:
-        assert set(entry) == {"slot", "label", "start", "end", "status", "reservation"}
-    assert slots[0]["label"] == "09:00–09:50"  # en dash, as in the reference
-    assert (slots[0]["start"], slots[0]["end"]) == ("09:00", "09:50")
-    assert slots[7]["label"] == "16:00–16:50"
-    assert [s["status"] for s in slots] == ["free"] * 2 + ["booked"] * 2 + ["free"] * 4
-    assert slots[0]["reservation"] is None
-    assert slots[2]["reservation"] == {
-        "id": booked.public_id,
-        "user": {"name": "Ada Park"},
-        "status": "confirmed",
-    }
-
-
-def test_availability_shows_pending_and_closed(
-    client, teacher, teacher_headers, campus, create_reservation
-):
-    """A pending hold shows as ``pending``; a facility under maintenance shows ``closed``."""
-    day = school_day()
-    create_reservation(campus[1], teacher, day, start_slot=1, status="pending")
-    lab = client.get(f"/v1/facilities/f2/availability?date={day}", headers=teacher_headers).json
-    assert lab["slots"][0]["status"] == "pending"
-    assert lab["slots"][0]["reservation"]["status"] == "pending"
-    aud = client.get(f"/v1/facilities/aud/availability?date={day}", headers=teacher_headers).json
-    assert {s["status"] for s in aud["slots"]} == {"closed"}

@@ -2,7 +2,7 @@
 school week, the quick ranges, refused ranges, and the downloads, which must match the API's.
 
 The clock is frozen on Wednesday 10 June 2026, so "this week" is Mon 8 - Sun 14 June. Helpers
-and fixtures are shared with ``test_admin_pages.py``.
+and fixtures come from ``page_client.py`` and ``test_admin_pages.py``.
 """
 
 import io
@@ -13,14 +13,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from openpyxl import load_workbook
-from test_admin_pages import nav_links, school, sign_in, signed_in_as, site, text
+from test_admin_pages import nav_links, school
 
 import roomloop.reporting.exports
 from roomloop.booking.settings import set_setting
 from roomloop.extensions import db
 from roomloop.reporting.usage import school_term
 
-__all__ = ["school", "site"]  # fixtures shared with test_admin_pages.py
+from page_client import sign_in, signed_in_as, site, text
+
+__all__ = ["school", "site"]  # fixtures of test_admin_pages.py and page_client.py
 
 MON, TUE, WED = date(2026, 6, 8), date(2026, 6, 9), date(2026, 6, 10)
 HTMX = {"HX-Request": "true", "HX-Target": "report"}

@@ -11,14 +11,13 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
 from roomloop.extensions import db
 from roomloop.models import Account, ApiToken, utcnow
 
 from conftest import make_app
-from oidc_issuer import DEFAULT_USER, OIDCIssuer, new_key
+from oidc_issuer import DEFAULT_USER, OIDCIssuer, browser_sign_in, new_key
 
 HOUR_AGO = int(time.time()) - 3600
 
@@ -67,19 +66,6 @@ def assert_refused(response, reason):
     assert error["message"]
     assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
     return error
-
-
-def browser_sign_in(client, issuer, next_path=None):
-    """Run the browser flow: RoomLoop -> issuer -> callback; return the callback's answer."""
-    start = client.get("/login/google", query_string={"next": next_path} if next_path else {})
-    assert start.status_code == 302
-    authorize = start.headers["Location"]
-    assert authorize.startswith(issuer.url + "/authorize?")
-    back = requests.get(authorize, allow_redirects=False, timeout=5)
-    assert back.status_code == 302
-    callback = urlsplit(back.headers["Location"])
-    assert callback.path == "/login/google/callback"
-    return client.get(f"{callback.path}?{callback.query}")
 
 
 def test_exchange_starts_a_session_that_logout_ends(client, issuer, teacher):

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from test_admin_pages import HTMX, count, fresh, post_form, school, signed_in_as, site, text
+from test_admin_pages import HTMX, count, school
 
 from roomloop.booking.blackouts import create_blackout, delete_blackout
 from roomloop.booking.settings import DEFAULTS, get_setting, validate_bell_schedule
@@ -18,8 +18,9 @@ from roomloop.extensions import db
 from roomloop.models import BlackoutDate, Setting
 
 from conftest import book, school_day
+from page_client import fresh, post_form, signed_in_as, site, text
 
-__all__ = ["school", "site"]  # fixtures shared with test_admin_pages
+__all__ = ["school", "site"]  # fixtures of test_admin_pages.py and page_client.py
 
 RULES = {"max_consecutive_slots": "4", "booking_window_days": "60", "weekly_quota_slots": "20"}
 

@@ -2,28 +2,17 @@
 secret shown once, refusals, enable and disable, rotation, test events, deliveries, delete.
 
 Each test starts a fresh app with dev login, signs in as a person does and posts forms with
-the CSRF token scraped from the page (helpers shared with ``test_admin_pages.py``). Test apps
-run no sender thread: a test sends the due deliveries itself with ``deliver_due`` to the
-``receiver`` of ``conftest.py``, listening on the loopback interface.
+the CSRF token scraped from the page (helpers in ``page_client.py``, the school in
+``test_admin_pages.py``). Test apps run no sender thread: a test sends the due deliveries
+itself with ``deliver_due`` to the ``receiver`` of ``conftest.py``, listening on the
+loopback interface.
 """
 
 import re
 
 import pytest
 from sqlalchemy import select
-from test_admin_pages import (
-    HTMX,
-    count,
-    csrf_token,
-    fresh,
-    nav_links,
-    post_form,
-    school,
-    sign_in,
-    signed_in_as,
-    site,
-    text,
-)
+from test_admin_pages import HTMX, count, nav_links, school
 
 from roomloop.auth.permissions import Actor
 from roomloop.extensions import db
@@ -31,7 +20,9 @@ from roomloop.models import Event, WebhookDelivery, WebhookEndpoint
 from roomloop.outbox.sender import deliver_due
 from roomloop.outbox.webhooks import create_endpoint, disable_endpoint, send_test_event
 
-__all__ = ["school", "site"]  # fixtures shared with test_admin_pages.py
+from page_client import csrf_token, fresh, post_form, sign_in, signed_in_as, site, text
+
+__all__ = ["school", "site"]  # fixtures of test_admin_pages.py and page_client.py
 
 PAGE = "/admin/webhooks"
 SECRET = re.compile(r'<code class="secret" id="signing-secret">(whsec_[A-Za-z0-9+/=]+)</code>')

@@ -11,17 +11,16 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, func, select, update
-from test_admin_pages import csrf_token, fresh, post_form, signed_in_as, site, text
-from test_google_signin import browser_sign_in
 
 from roomloop.auth.tokens import create_session_token, hash_token
 from roomloop.extensions import db
 from roomloop.models import BrowserSession, utcnow
 from roomloop.sqlite import writing
 
-from oidc_issuer import DEFAULT_USER, OIDCIssuer
+from oidc_issuer import DEFAULT_USER, OIDCIssuer, browser_sign_in
+from page_client import csrf_token, fresh, post_form, signed_in_as, site, text
 
-__all__ = ["site"]  # a fixture shared with test_admin_pages.py
+__all__ = ["site"]  # a fixture of page_client.py
 
 
 @pytest.fixture
