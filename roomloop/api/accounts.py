@@ -11,7 +11,6 @@ from ..booking import school_now
 from ..errors import ValidationError
 from ..models import Account
 from ..people import (
-    ImportRejected,
     create_account,
     export_accounts_csv,
     find_accounts,
@@ -41,11 +40,6 @@ class AccountIdConverter(BaseConverter):
     read as one: a wrong method on them answers 405, not 404 "no account 'bulk'"."""
 
     regex = ACCOUNT_ID.removeprefix("^").removesuffix("$")
-
-
-@bp.errorhandler(ImportRejected)
-def import_rejected(exc):
-    return error_response(400, "validation_error", exc.message, fields=exc.fields, rows=exc.rows)
 
 
 @bp.get("/accounts")

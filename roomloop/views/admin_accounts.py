@@ -33,11 +33,10 @@ from flask import (
 from sqlalchemy import func, select
 
 from ..booking import school_now
-from ..errors import NotFound, ValidationError
+from ..errors import ImportRejected, NotFound, ValidationError
 from ..extensions import db, htmx
 from ..models import ACCOUNT_STATUSES, ROLES, Account
 from ..people import (
-    ImportRejected,
     create_account,
     export_accounts_csv,
     find_accounts,
