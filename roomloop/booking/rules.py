@@ -152,19 +152,25 @@ def _group(rows, key):
     return groups
 
 
-def load_snapshot(account, areas):
+def load_snapshot(account, areas, account_ids=None):
     """The held slots and blackouts for bookings by ``account`` in ``areas``.
 
     ``areas`` are ``(facility ids, first day, last day)``: those facilities' held slots and
     blackouts on those days, and the account's held slots in those days' weeks (R-06, R-10).
+    ``account_ids`` reads several people's instead (``account`` is then ``None``): a
+    timetable decides everyone's lines on one snapshot.
     """
     first = min(first_day for _, first_day, _ in areas)
     last = max(last_day for _, _, last_day in areas)
     monday, sunday = week_of(first)[0], week_of(last)[1]
-    params = {"account_id": account.id, "monday": monday, "sunday": sunday}
+    params = {"monday": monday, "sunday": sunday}
+    if account_ids is None:
+        params["account_id"] = account.id
+    else:
+        params["account_ids"] = sorted(account_ids)
     for n, (ids, first_day, last_day) in enumerate(areas):
         params |= {f"ids_{n}": list(ids), f"first_{n}": first_day, f"last_{n}": last_day}
-    held = db.session.execute(_snapshot_query(len(areas)), params).all()
+    held = db.session.execute(_snapshot_query(len(areas), account_ids is not None), params).all()
     facility_ids = {i for ids, _, _ in areas for i in ids}
     return Snapshot(held, configured().blackouts_between(first, last, facility_ids))
 
@@ -182,21 +188,24 @@ def _held_rows():
     )
 
 
-def _account_week():
-    return and_(
-        HELD.c.account_id == bindparam("account_id"),
-        HELD.c.date.between(bindparam("monday"), bindparam("sunday")),
+def _account_week(several=False):
+    account = (
+        HELD.c.account_id.in_(bindparam("account_ids", expanding=True))
+        if several
+        else HELD.c.account_id == bindparam("account_id")
     )
+    return and_(account, HELD.c.date.between(bindparam("monday"), bindparam("sunday")))
 
 
 @cache
-def _snapshot_query(areas):
-    """The snapshot's held slots: the account's in the weeks, and those of ``areas`` areas."""
+def _snapshot_query(areas, several_accounts=False):
+    """The snapshot's held slots: the account's (or ``several_accounts``') in the weeks, and
+    those of ``areas`` areas."""
     return (
         _held_rows()
         .where(
             or_(
-                _account_week(),
+                _account_week(several_accounts),
                 *(
                     and_(
                         HELD.c.facility_id.in_(bindparam(f"ids_{n}", expanding=True)),
