@@ -370,6 +370,10 @@ class AccountImportQuery(Query):
     dry_run: bool = False
 
 
+class TimetableImportQuery(Query):
+    dry_run: bool = False
+
+
 class ReportQuery(Query):
     """A report's or an export's range and filters; empty form fields mean "any"."""
 

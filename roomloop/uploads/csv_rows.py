@@ -100,7 +100,7 @@ def rejected(errors):
     errors = sorted(errors, key=lambda error: error["line"])
     bad_rows = len({error["line"] for error in errors})
     message = (
-        f"{bad_rows} row{'s have' if bad_rows > 1 else ' has'} errors; nothing was imported. "
+        f"{bad_rows:,} row{'s have' if bad_rows > 1 else ' has'} errors; nothing was imported. "
         "Fix them and upload the file again."
     )
     if len(errors) > MAX_ERRORS_LISTED:
