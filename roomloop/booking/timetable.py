@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..models import Account
-from ..schemas import CONTROL_CHARACTERS, DATE_RANGE_MESSAGE, ISO_DATE, in_date_range
+from ..schemas import CONTROL_CHARACTERS, DATE_RANGE_MESSAGE, in_date_range, read_iso_date
 from ..sqlite import writing
 from ..uploads import read_csv_rows, refused, rejected, row_error
 from .facilities import facility_row
@@ -323,10 +323,7 @@ def _date(value, _accounts, required=True):
         if required:
             raise ValueError("A date is required, in the form YYYY-MM-DD.")
         return None
-    try:
-        day = date.fromisoformat(value) if ISO_DATE.fullmatch(value) else None
-    except ValueError:
-        day = None
+    day = read_iso_date(value)
     if day is None:
         raise ValueError(
             f"{value!r} is not a date in the form YYYY-MM-DD (a spreadsheet may have "

@@ -5,7 +5,6 @@ The clock stands on Monday 1 June 2026, 07:00 UTC. Until admins set terms, the s
 runs from 1 April to 31 August: a line without ``until`` runs to 31 August.
 """
 
-import io
 from datetime import date, timedelta
 
 import pytest
@@ -17,7 +16,7 @@ from roomloop.extensions import db
 from roomloop.models import BlackoutDate, Event, Series
 from roomloop.sqlite import writing
 
-from conftest import stored
+from conftest import post_csv, stored
 
 HEADER = "facility_id,user_email,weekdays,cycle_week,start_slot,end_slot,first_date,until,purpose\n"
 TUESDAYS = [date(2026, 6, 2) + timedelta(weeks=n) for n in range(13)]  # to 25 August
@@ -42,13 +41,7 @@ def school(freeze, create_account, create_facility, auth_headers):
 
 
 def upload(client, headers, content, dry_run=False):
-    """POST ``content`` (text or bytes) as the multipart field ``file``."""
-    raw = content.encode() if isinstance(content, str) else content
-    return client.post(
-        "/v1/series/bulk" + ("?dry_run=true" if dry_run else ""),
-        data={"file": (io.BytesIO(raw), "timetable.csv")},
-        headers=headers,
-    )
+    return post_csv(client, "/v1/series/bulk", headers, content, dry_run, "timetable.csv")
 
 
 def refusal(response):
