@@ -227,7 +227,7 @@ def plan_series(
     holder_name=None,
 ):
     """Check a series request and decide every date; write nothing. Returns a ``SeriesPlan``
-    and the snapshot with the booked dates planned in it (a timetable's next line reads it).
+    and the snapshot, the booked dates now planned in it (a timetable's next line reads it).
     """
     account = account or actor.account
     actor.require("reservations:book")
@@ -307,7 +307,7 @@ def decide_dates(request, dates, now=None, snapshot=None, holder_name=None):
             occurrences.append(Occurrence(day, refusal=refusal))
             continue
         occurrences.append(Occurrence(day, outcome.status))
-        snapshot = snapshot.plan(
+        snapshot.plan(
             request.facility.id,
             request.account.id,
             day,

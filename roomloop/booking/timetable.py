@@ -381,7 +381,7 @@ def _decide(actor, lines, errors, now):
     snapshot = _snapshot(lines) if lines else None
     for line in lines:
         try:
-            plan, planned = plan_series(
+            plan, snapshot = plan_series(
                 actor,
                 line.facility,
                 line.first_date,
@@ -403,7 +403,6 @@ def _decide(actor, lines, errors, now):
             ]
             continue
         # A bad line's good dates stay held: the lines after it clash with them all the same.
-        snapshot = planned
         refusals = _refusals(line, plan)
         if refusals:
             errors += refusals
