@@ -199,7 +199,10 @@ def read_timetable_csv(raw_bytes):
     )
     if not rows and not errors:
         raise refused("The file has a header but no lines under it.")
-    accounts = _accounts({values["user_email"].lower() for _, values in rows})
+    # A cell with control characters is an error of its own, and never a query parameter
+    # (PostgreSQL refuses NUL).
+    emails = {values["user_email"].lower() for _, values in rows}
+    accounts = _accounts({e for e in emails if not CONTROL_CHARACTERS.search(e)})
     schedule = get_schedule()
     lines = []
     for line, values in rows:

@@ -224,6 +224,16 @@ def test_bad_lines_write_nothing_and_are_each_listed(client, school):
     assert stored() == NOTHING and series_count() == 0
 
 
+def test_control_characters_are_refused_before_any_lookup(client, school):
+    """PostgreSQL cannot even compare text with a NUL in it: the cell is refused first."""
+    content = HEADER + "la\x00b,ada\x00@school.example,tue,,2,2,2026-06-02,,Class\x07\n"
+    rows = refusal(upload(client, school["headers"], content))["rows"]
+    assert {(r["field"], r["message"]) for r in rows} == {
+        (name, "Must not contain control characters.")
+        for name in ("facility_id", "user_email", "purpose")
+    }
+
+
 def test_a_cycle_week_needs_a_cycle_and_one_the_cycle_has(client, school):
     content = HEADER + "lab,ada@school.example,tue,B,2,2,2026-06-02,,Week B only\n"
     assert refusal(upload(client, school["headers"], content))["rows"] == [
