@@ -19,19 +19,15 @@ import argparse
 import cProfile
 import io
 import json
-import os
 import pstats
 import resource
 import sys
-import tempfile
 import time
 import tracemalloc
-from contextlib import contextmanager
 from datetime import date, timedelta
-from pathlib import Path
 
 import flask_migrate
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, select
 
 from roomloop import create_app
 from roomloop.auth.tokens import create_api_key
@@ -39,6 +35,8 @@ from roomloop.booking.timetable import COLUMNS
 from roomloop.extensions import db
 from roomloop.models import Account, BlackoutDate, Event, Facility, HeldSlot, Reservation, Series
 from roomloop.people.accounts import upsert_admin
+
+from .reports import bench_database
 
 FACILITIES, TEACHERS, WEEKS = 50, 100, 12
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
@@ -82,30 +80,6 @@ def build_school(first_monday):
     return {"Authorization": f"Bearer {key}"}
 
 
-@contextmanager
-def database(url):
-    """A fresh database: SQLite in a temporary folder, or a new schema in ``url``."""
-    if url is None:
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
-        return
-    schema = f"bench_timetable_{os.getpid()}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield (
-            make_url(url)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 def post(client, headers, data, dry_run):
     response = client.post(
         "/v1/series/bulk" + ("?dry_run=true" if dry_run else ""),
@@ -128,7 +102,7 @@ def run(lines, url, traced=False, profile=None):
     first_monday = date.today() - timedelta(days=date.today().weekday()) + timedelta(weeks=1)
     data = generate_csv(lines, first_monday)
     figures = {"lines": lines, "bytes": len(data)}
-    with database(url) as database_url:
+    with bench_database(url) as database_url:
         app = create_app(
             {
                 "SQLALCHEMY_DATABASE_URI": database_url,
