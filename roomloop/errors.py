@@ -28,3 +28,12 @@ class Forbidden(DomainError):
     def __init__(self, capability, message=None):
         super().__init__(message or f"Your role or key lacks the {capability!r} capability.")
         self.capability = capability
+
+
+class ImportRejected(ValidationError):
+    """An uploaded file was refused and nothing was written; ``rows`` lists the bad rows by
+    line (``{"line", "field", "message"}``), empty when the file as a whole was unreadable."""
+
+    def __init__(self, fields, rows=(), message="The file was refused; nothing was imported."):
+        super().__init__(fields, message)
+        self.rows = list(rows)

@@ -38,14 +38,19 @@ def _whole_number(value):
     return value
 
 
+def read_iso_date(text):
+    """The date ``text`` writes as ``YYYY-MM-DD``, or ``None`` if it is not one (pydantic
+    alone would read ``"0"`` as 1970-01-01)."""
+    try:
+        return date.fromisoformat(text) if ISO_DATE.fullmatch(text) else None
+    except ValueError:
+        return None
+
+
 def _iso_date(value):
-    """A date is written ``YYYY-MM-DD``; pydantic alone would read ``"0"`` as 1970-01-01."""
     if not isinstance(value, str):
         return value
-    try:
-        day = date.fromisoformat(value) if ISO_DATE.fullmatch(value) else None
-    except ValueError:
-        day = None
+    day = read_iso_date(value)
     if day is None:
         raise PydanticCustomError("date_format", "Use a real date in the form YYYY-MM-DD.")
     if not in_date_range(day):
@@ -367,6 +372,10 @@ class AccountListQuery(Page):
 
 
 class AccountImportQuery(Query):
+    dry_run: bool = False
+
+
+class TimetableImportQuery(Query):
     dry_run: bool = False
 
 

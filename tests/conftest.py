@@ -5,6 +5,7 @@ one. The schema is built once per session by the real migrations; each test then
 from empty tables.
 """
 
+import io
 import os
 import socket
 import subprocess
@@ -118,6 +119,17 @@ def book(client, headers, facility, day, start_slot=2, end_slot=None, **extra):
         **extra,
     }
     return client.post("/v1/reservations", json=body, headers=headers)
+
+
+def post_csv(client, path, headers, content, dry_run=False, filename="upload.csv"):
+    """POST ``content`` (text or bytes) as the multipart field ``file``, as a browser or
+    ``curl -F`` sends it; return the response."""
+    raw = content.encode() if isinstance(content, str) else content
+    return client.post(
+        path + ("?dry_run=true" if dry_run else ""),
+        data={"file": (io.BytesIO(raw), filename)},
+        headers=headers,
+    )
 
 
 def stored():

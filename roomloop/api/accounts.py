@@ -4,14 +4,12 @@ Admins only: reads need ``accounts:read``, changes ``accounts:manage``. Access i
 before the body is read, so a teacher learns nothing from a 400.
 """
 
-from flask import Response, current_app, g, request, stream_with_context, url_for
+from flask import Response, g, request, stream_with_context, url_for
 from werkzeug.routing import BaseConverter
 
 from ..booking import school_now
-from ..errors import ValidationError
 from ..models import Account
 from ..people import (
-    ImportRejected,
     create_account,
     export_accounts_csv,
     find_accounts,
@@ -30,8 +28,8 @@ from ..schemas import (
     parse_values,
 )
 from .blueprint import bp
-from .errors import error_response
 from .pagination import cursor_int, cursor_text, envelope, paginate
+from .uploads import uploaded_file
 
 DEFAULT_IMPORT_MAX_BYTES = 5 * 1024 * 1024  # about 50,000 accounts
 
@@ -41,11 +39,6 @@ class AccountIdConverter(BaseConverter):
     read as one: a wrong method on them answers 405, not 404 "no account 'bulk'"."""
 
     regex = ACCOUNT_ID.removeprefix("^").removesuffix("$")
-
-
-@bp.errorhandler(ImportRejected)
-def import_rejected(exc):
-    return error_response(400, "validation_error", exc.message, fields=exc.fields, rows=exc.rows)
 
 
 @bp.get("/accounts")
@@ -91,18 +84,7 @@ def import_accounts_endpoint():
     """Create or update accounts from a CSV file (multipart field ``file``), all or none."""
     g.actor.require("accounts:manage")
     query = parse_values(AccountImportQuery, request.args.to_dict())
-    limit = current_app.config.get("ACCOUNT_IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES)
-    upload = request.files.get("file")
-    if upload is None:
-        raise ValidationError({"file": "Attach the CSV file as the multipart form field 'file'."})
-    raw = upload.read(limit + 1)
-    if len(raw) > limit:
-        return error_response(
-            413,
-            "payload_too_large",
-            f"The file is larger than {limit:,} bytes; split it into smaller files.",
-            max_bytes=limit,
-        )
+    raw = uploaded_file("ACCOUNT_IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES)
     return import_accounts(g.actor, raw, dry_run=query.dry_run).summary()
 
 

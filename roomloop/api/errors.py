@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..auth.google import SignInRefused
 from ..booking import RuleViolation, SeriesRefused, SlotConflict
-from ..errors import Forbidden, NotFound, ValidationError
+from ..errors import Forbidden, ImportRejected, NotFound, ValidationError
 from ..logs import request_id
 from .blueprint import bp
 
@@ -82,6 +82,12 @@ def sign_in_refused(exc):
 @bp.errorhandler(ValidationError)
 def validation_error(exc):
     return error_response(400, "validation_error", exc.message, fields=exc.fields)
+
+
+@bp.errorhandler(ImportRejected)
+def import_rejected(exc):
+    """A CSV upload refused: every bad row by line, field and message."""
+    return error_response(400, "validation_error", exc.message, fields=exc.fields, rows=exc.rows)
 
 
 @bp.errorhandler(Forbidden)

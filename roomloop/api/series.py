@@ -1,4 +1,5 @@
-"""``/v1/series``: book a recurring series through the rules engine, list, read, change."""
+"""``/v1/series``: book a recurring series through the rules engine, list, read, change;
+import a timetable of many series from CSV (admins)."""
 
 from datetime import date
 
@@ -10,17 +11,28 @@ from ..booking import (
     create_series,
     facility_row,
     get_series,
+    import_timetable,
     series_of,
     update_series,
 )
 from ..errors import Forbidden, ValidationError
 from ..models import Account, Facility, Series
 from ..people import get_account
-from ..schemas import SeriesCreate, SeriesListQuery, SeriesUpdate, parse_json, parse_values
+from ..schemas import (
+    SeriesCreate,
+    SeriesListQuery,
+    SeriesUpdate,
+    TimetableImportQuery,
+    parse_json,
+    parse_values,
+)
 from ..sqlite import reads_first
 from .blueprint import bp
 from .errors import find
 from .pagination import cursor_int, envelope, paginate
+from .uploads import uploaded_file
+
+DEFAULT_TIMETABLE_MAX_BYTES = 1024 * 1024  # 2,000 lines of 500 characters
 
 
 @bp.post("/series")
@@ -52,6 +64,18 @@ def create_series_endpoint():
         return plan.resource()
     location = url_for("api.show_series", public_id=booked.resource["id"])
     return booked.resource, 201, {"Location": location}
+
+
+@bp.post("/series/bulk")
+@reads_first
+def import_timetable_endpoint():
+    """Book a timetable's series from a CSV file (multipart field ``file``), all or none;
+    ``dry_run`` says what it would book."""
+    g.actor.require("reservations:manage")  # before the body is read: a teacher learns nothing
+    g.actor.require("rules:override")
+    query = parse_values(TimetableImportQuery, request.args.to_dict())
+    raw = uploaded_file("TIMETABLE_IMPORT_MAX_BYTES", DEFAULT_TIMETABLE_MAX_BYTES)
+    return import_timetable(g.actor, raw, dry_run=query.dry_run).summary()
 
 
 @bp.get("/series")

@@ -2,9 +2,10 @@
 
 Holds the rules engine (``rules``: R-01..R-11, pure functions of a request and a snapshot),
 the booking operations (``operations``: create, change, confirm, cancel, delete), recurring
-series (``series``), slot states and suggestions (``availability``), the bell schedule and
-the school's clock (``schedule``), the school calendar (``school_calendar``: terms, school
-days, the timetable cycle), blackout dates, facilities and the school-wide settings. Pages
+series (``series``) and the CSV timetable import that books many at once (``timetable``),
+slot states and suggestions (``availability``), the bell schedule and the school's clock
+(``schedule``), the school calendar (``school_calendar``: terms, school days, the
+timetable cycle), blackout dates, facilities and the school-wide settings. Pages
 and the API call what is exported here; nothing in it reads the request.
 """
 
@@ -57,6 +58,7 @@ from .settings import (
     update_bell_schedule,
     update_rule_params,
 )
+from .timetable import TimetableResult, import_timetable, timetable_template
 
 __all__ = [
     "MAX_OCCURRENCES",
@@ -69,6 +71,7 @@ __all__ = [
     "RuleViolation",
     "SeriesRefused",
     "SlotConflict",
+    "TimetableResult",
     "bookings_during",
     "create_blackout",
     "create_facility",
@@ -89,6 +92,7 @@ __all__ = [
     "get_series",
     "get_setting",
     "has_started",
+    "import_timetable",
     "is_school_day",
     "list_blackouts",
     "plan_series",
@@ -98,6 +102,7 @@ __all__ = [
     "series_of",
     "term_of",
     "terms_from",
+    "timetable_template",
     "update_bell_schedule",
     "update_facility",
     "update_reservation",

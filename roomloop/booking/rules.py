@@ -6,6 +6,7 @@ message written for the person booking) when it does not. ``evaluate`` runs them
 and stops at the first failure. Nothing here knows about HTTP, forms or sessions.
 """
 
+from bisect import insort
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -87,7 +88,8 @@ class Snapshot:
     and slot, one query; ``blackouts``: plain rows of ``blackout_dates``, from the process's
     copy (``configured``). A snapshot may hold more than
     one request needs (the search for alternatives loads one for all its candidates): the
-    rules filter.
+    rules filter. The rules read the held slots by facility and day, and by person, each
+    group in date and slot order; ``plan`` adds to those groups, not to ``held``.
     """
 
     held: list
@@ -103,12 +105,21 @@ class Snapshot:
         object.__setattr__(self, "by_account", _group(self.held, _account))
 
     def plan(self, facility_id, account_id, day, slots, holder):
-        """This snapshot with ``slots`` of ``day`` held as well, as if that booking were
-        written; ``holder`` is what a refusal it causes says of it (a ``HOLDERS_QUERY`` row)."""
+        """Hold ``slots`` of ``day`` in this snapshot as well, as if that booking were
+        written; ``holder`` is what a refusal it causes says of it (a ``HOLDERS_QUERY`` row).
+
+        The snapshot changes in place, in time proportional to the slots added: it is the
+        working copy of one decision (a series, a timetable's lines), which plans each date
+        it books for the dates after it. (Building a new snapshot for each date sorted and
+        grouped every held slot again: a timetable of 1,000 lines took minutes.)
+        """
         planned_id = -1 - len(self.planned)
-        rows = [HeldRow(planned_id, facility_id, account_id, day, n) for n in slots]
-        held = sorted([*self.held, *rows], key=lambda h: (h.date, h.slot))
-        return Snapshot(held, self.blackouts, self.planned | {planned_id: holder})
+        self.planned[planned_id] = holder
+        for n in slots:
+            row = HeldRow(planned_id, facility_id, account_id, day, n)
+            insort(self.by_facility_day.setdefault((facility_id, day), []), row, key=_in_order)
+            insort(self.by_account.setdefault(account_id, []), row, key=_in_order)
+        return self
 
     def held_at(self, facility_id, day):
         return self.by_facility_day.get((facility_id, day), [])
@@ -137,6 +148,10 @@ class Holder(NamedTuple):
     facility_name: str
 
 
+def _in_order(held_slot):
+    return held_slot.date, held_slot.slot
+
+
 def _facility_day(held_slot):
     return held_slot.facility_id, held_slot.date
 
@@ -152,19 +167,25 @@ def _group(rows, key):
     return groups
 
 
-def load_snapshot(account, areas):
+def load_snapshot(account, areas, account_ids=None):
     """The held slots and blackouts for bookings by ``account`` in ``areas``.
 
     ``areas`` are ``(facility ids, first day, last day)``: those facilities' held slots and
     blackouts on those days, and the account's held slots in those days' weeks (R-06, R-10).
+    ``account_ids`` reads several people's instead (``account`` is then ``None``): a
+    timetable decides everyone's lines on one snapshot.
     """
     first = min(first_day for _, first_day, _ in areas)
     last = max(last_day for _, _, last_day in areas)
     monday, sunday = week_of(first)[0], week_of(last)[1]
-    params = {"account_id": account.id, "monday": monday, "sunday": sunday}
+    params = {"monday": monday, "sunday": sunday}
+    if account_ids is None:
+        params["account_id"] = account.id
+    else:
+        params["account_ids"] = sorted(account_ids)
     for n, (ids, first_day, last_day) in enumerate(areas):
         params |= {f"ids_{n}": list(ids), f"first_{n}": first_day, f"last_{n}": last_day}
-    held = db.session.execute(_snapshot_query(len(areas)), params).all()
+    held = db.session.execute(_snapshot_query(len(areas), account_ids is not None), params).all()
     facility_ids = {i for ids, _, _ in areas for i in ids}
     return Snapshot(held, configured().blackouts_between(first, last, facility_ids))
 
@@ -182,21 +203,24 @@ def _held_rows():
     )
 
 
-def _account_week():
-    return and_(
-        HELD.c.account_id == bindparam("account_id"),
-        HELD.c.date.between(bindparam("monday"), bindparam("sunday")),
+def _account_week(several=False):
+    account = (
+        HELD.c.account_id.in_(bindparam("account_ids", expanding=True))
+        if several
+        else HELD.c.account_id == bindparam("account_id")
     )
+    return and_(account, HELD.c.date.between(bindparam("monday"), bindparam("sunday")))
 
 
 @cache
-def _snapshot_query(areas):
-    """The snapshot's held slots: the account's in the weeks, and those of ``areas`` areas."""
+def _snapshot_query(areas, several_accounts=False):
+    """The snapshot's held slots: the account's (or ``several_accounts``') in the weeks, and
+    those of ``areas`` areas."""
     return (
         _held_rows()
         .where(
             or_(
-                _account_week(),
+                _account_week(several_accounts),
                 *(
                     and_(
                         HELD.c.facility_id.in_(bindparam(f"ids_{n}", expanding=True)),

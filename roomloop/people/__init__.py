@@ -13,10 +13,9 @@ from .accounts import (
     update_account,
     upsert_admin,
 )
-from .csv_import import ImportRejected, import_accounts
+from .csv_import import import_accounts
 
 __all__ = [
-    "ImportRejected",
     "create_account",
     "export_accounts_csv",
     "find_accounts",

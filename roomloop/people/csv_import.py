@@ -3,8 +3,6 @@ are written in one transaction, or none. The export, in ``accounts.py``, writes 
 columns, so a downloaded file uploads back with nothing changed.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import NamedTuple
@@ -12,13 +10,13 @@ from typing import NamedTuple
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import ValidationError
 from ..extensions import db
 from ..models import ACCOUNT_STATUSES, ROLES, Account, new_public_id, utcnow
 from ..outbox import record_events
 from ..reporting import unneutralise
 from ..resources import account_resource
 from ..schemas import CONTROL_CHARACTERS
+from ..uploads import read_csv_rows, refused, rejected, row_error
 from .accounts import (
     MANAGED_FIELDS,
     REQUIRED_COLUMNS,
@@ -30,17 +28,7 @@ from .accounts import (
 )
 
 MAX_ROWS = 50_000
-# A file of nonsense could have 200,000 errors; the first ones are enough to see what is wrong.
-MAX_ERRORS_LISTED = 1_000
 EVENT_BATCH = 1_000
-
-
-class ImportRejected(ValidationError):
-    """The file was refused and nothing was written; ``rows`` lists the bad rows by line."""
-
-    def __init__(self, fields, rows=(), message="The file was refused; nothing was imported."):
-        super().__init__(fields, message)
-        self.rows = list(rows)
 
 
 class AccountRow(NamedTuple):
@@ -108,8 +96,7 @@ def import_accounts(actor, raw_bytes, dry_run=False):
     existing = _existing_accounts()
     result = _plan(actor, rows, existing, errors, dry_run)
     if errors:
-        errors.sort(key=lambda error: error["line"])
-        raise _rejected(errors)
+        raise rejected(errors)
     if not dry_run and (result.creates or result.updates):
         _write(result, existing)
     return result
@@ -121,83 +108,28 @@ def read_accounts_csv(raw_bytes):
     A file that cannot be read as a whole (not UTF-8, empty, no header, too long) raises
     ``ImportRejected`` at once.
     """
-    text = _decode(raw_bytes)
-    header_line = text.split("\n", 1)[0]
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows, errors, seen = [], [], {}
-    try:
-        header = next(reader)
-        columns = _columns(header)
-        for line, cells in _records(reader):
-            row, row_errors = _read_row(line, cells, columns, len(header))
-            row_errors = row_errors or _duplicate(row, seen)
-            errors += row_errors
-            if not row_errors:
-                rows.append(row)
-    except csv.Error as exc:
-        raise _refused(f"Line {reader.line_num} cannot be read as CSV: {exc}.") from None
+    for line, values in read_csv_rows(
+        raw_bytes, REQUIRED_COLUMNS, ("status",), most=MAX_ROWS, items="accounts", errors=errors
+    ):
+        row, row_errors = _read_row(line, values)
+        row_errors = row_errors or _duplicate(row, seen)
+        errors += row_errors
+        if not row_errors:
+            rows.append(row)
     if not rows and not errors:
-        raise _refused("The file has a header but no accounts under it.")
+        raise refused("The file has a header but no accounts under it.")
     return rows, errors
 
 
-def _records(reader):
-    """Each non-blank row with its line number, up to ``MAX_ROWS`` of them."""
-    count = 0
-    for line, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue  # blank rows, as spreadsheets leave them
-        count += 1
-        if count > MAX_ROWS:
-            raise _refused(f"The file has more than {MAX_ROWS:,} accounts; split it.")
-        yield line, cells
-
-
-def _decode(raw_bytes):
-    try:
-        text = raw_bytes.decode("utf-8-sig")  # the BOM Excel writes is dropped
-    except UnicodeDecodeError as exc:
-        line = raw_bytes.count(b"\n", 0, exc.start) + 1
-        raise _refused(
-            f"The file is not UTF-8 text (line {line} has bytes that are not). "
-            "In Excel, save it as 'CSV UTF-8 (Comma delimited)'."
-        ) from None
-    if not text.strip():
-        raise _refused("The file is empty.")
-    return text
-
-
-def _columns(header):
-    """Map each column the import reads to its index; the names are matched loosely."""
-    names = [name.strip().lower() for name in header]
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
-    if missing:
-        raise _refused(
-            f"The header lacks the column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)}; its first line must be: {','.join(REQUIRED_COLUMNS)}."
-        )
-    used = [name for name in (*REQUIRED_COLUMNS, "status") if name in names]
-    repeated = [name for name in used if names.count(name) > 1]
-    if repeated:
-        raise _refused(f"The header has the column {repeated[0]} more than once.")
-    return {name: names.index(name) for name in used}
-
-
-def _read_row(line, cells, columns, width):
+def _read_row(line, values):
     """The row's account, or ``None`` and an error for each bad field."""
-    if any(cell.strip() for cell in cells[width:]):  # a value with an unquoted delimiter
-        message = f"This row has {len(cells)} cells but the header has {width}; put values "
-        return None, [_error(line, None, message + "that contain the delimiter in quotes.")]
-    values = {
-        name: unneutralise(cells[index].strip()) if index < len(cells) else ""
-        for name, index in columns.items()
-    }
+    values = {name: unneutralise(value) for name, value in values.items()}
     errors = []
     for name, value in values.items():
         message = _check(name, value)
         if message:
-            errors.append(_error(line, name, message))
+            errors.append(row_error(line, name, message))
     if errors:
         return None, errors
     email = values.pop("email").lower()
@@ -237,7 +169,7 @@ def _duplicate(row, seen):
     first = seen.setdefault(row.email, row.line)
     if first == row.line:
         return []
-    return [_error(row.line, "email", f"{row.email} is also on line {first}.")]
+    return [row_error(row.line, "email", f"{row.email} is also on line {first}.")]
 
 
 def _existing_accounts():
@@ -258,7 +190,7 @@ def _plan(actor, rows, existing, errors, dry_run):
             continue
         changes = changed_fields(current, row.values)
         for name, message in lockout_errors(actor, current.id, changes).items():
-            errors.append(_error(row.line, name, message))
+            errors.append(row_error(row.line, name, message))
         if changes:
             result.updates.append((current, changes))
         result.rows.append(
@@ -277,7 +209,7 @@ def _write(result, existing):
         db.session.commit()
     except IntegrityError:  # another request created one of these emails meanwhile
         db.session.rollback()
-        raise _refused(
+        raise refused(
             "Some of these accounts were created by someone else during the import; "
             "nothing was imported. Upload the file again."
         ) from None
@@ -355,22 +287,3 @@ def _fresh_id(prefix, taken):
         pass
     taken.add(public_id)
     return public_id
-
-
-def _error(line, name, message):
-    return {"line": line, "field": name, "message": message}
-
-
-def _refused(message):
-    return ImportRejected({"file": message}, message=message)
-
-
-def _rejected(errors):
-    bad_rows = len({error["line"] for error in errors})
-    message = (
-        f"{bad_rows} row{'s have' if bad_rows > 1 else ' has'} errors; nothing was imported. "
-        "Fix them and upload the file again."
-    )
-    if len(errors) > MAX_ERRORS_LISTED:
-        message += f" The first {MAX_ERRORS_LISTED:,} of {len(errors):,} errors are listed."
-    return ImportRejected({"file": message}, errors[:MAX_ERRORS_LISTED], message)

@@ -2,27 +2,16 @@
 export, and the CSV import with a preview and a confirm step.
 
 The forms build the same ``AccountCreate`` / ``AccountUpdate`` as ``/v1/accounts`` and call the
-same domain functions; the import calls ``import_accounts`` as ``POST /v1/accounts/bulk`` does.
-
-How the previewed file reaches the confirm step: the preview page carries the uploaded bytes,
-zlib-compressed and base64-encoded, in a hidden field of the confirm form (CSRF-protected like
-every form). Nothing is kept on the server between the two steps, so it works with any number
-of workers and leaves no file behind when the admin walks away. The confirm step validates the
-whole file again before writing anything, so an edited hidden field is no worse than uploading
-another file, which the same admin may do anyway. The field must fit in one form field
-(``MAX_FORM_MEMORY_SIZE``); a file too large for that is refused with a pointer to the API.
+same domain functions; the import calls ``import_accounts`` as ``POST /v1/accounts/bulk`` does,
+in the check-then-confirm steps every CSV import page shares (``imports.py``).
 """
 
-import base64
-import binascii
 import re
-import zlib
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -37,7 +26,6 @@ from ..errors import NotFound, ValidationError
 from ..extensions import db, htmx
 from ..models import ACCOUNT_STATUSES, ROLES, Account
 from ..people import (
-    ImportRejected,
     create_account,
     export_accounts_csv,
     find_accounts,
@@ -48,14 +36,20 @@ from ..people import (
 from ..schemas import AccountCreate, AccountListQuery, AccountUpdate, parse_values
 from . import current_actor
 from .admin import requires
-from .forms import AccountCreateForm, AccountForm, AccountImportConfirmForm, AccountImportForm
+from .forms import AccountCreateForm, AccountForm
+from .imports import CsvImportSteps
 
 bp = Blueprint("admin_accounts", __name__, url_prefix="/admin/accounts")
 
 PER_PAGE = 25
 DEFAULT_IMPORT_MAX_BYTES = 5 * 1024 * 1024  # as ``POST /v1/accounts/bulk``
-DEFAULT_FORM_MEMORY = 500_000  # Flask's default MAX_FORM_MEMORY_SIZE
-PREVIEW_ROWS = 500  # the preview lists this many rows; the counts cover every row
+IMPORT = CsvImportSteps(
+    "admin/accounts_import.html",
+    import_accounts,
+    "ACCOUNT_IMPORT_MAX_BYTES",
+    DEFAULT_IMPORT_MAX_BYTES,
+    "POST /v1/accounts/bulk",
+)
 FILTERS = ("q", "role", "status", "department")
 # Pydantic's words about a form's text boxes, in a person's words.
 FRIENDLIER = [
@@ -144,75 +138,14 @@ def export():
 @requires("accounts:manage")
 def upload():
     """Step 1: upload a CSV file and see what importing it would do; nothing is written."""
-    form = AccountImportForm()
-    if not form.validate_on_submit():
-        return _render_import(form, status=400 if form.is_submitted() else 200)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _render_import(form, error="Choose a CSV file to upload.", status=400)
-    limit = current_app.config.get("ACCOUNT_IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES)
-    raw = upload.read(limit + 1)
-    if len(raw) > limit:
-        message = f"The file is larger than {limit:,} bytes; split it into smaller files."
-        return _render_import(form, error=message, status=413)
-    filename = upload.filename
-    try:
-        preview = import_accounts(current_actor(), raw, dry_run=True)
-    except ImportRejected as exc:
-        db.session.rollback()
-        return _render_import(form, rejected=exc, filename=filename, status=400)
-    content = carry(raw)
-    if len(content) > _form_memory():
-        message = (
-            "The file is valid but too large to confirm from this page; split it into smaller "
-            "files, or upload it with POST /v1/accounts/bulk."
-        )
-        return _render_import(form, error=message, preview=preview, filename=filename, status=413)
-    confirm = AccountImportConfirmForm(formdata=None, content=content, filename=filename)
-    return _render_import(form, preview=preview, confirm=confirm, filename=filename)
+    return IMPORT.upload()
 
 
 @bp.post("/import/confirm")
 @requires("accounts:manage")
 def confirm():
     """Step 2: import the previewed file; every row is checked again before any is written."""
-    form = AccountImportConfirmForm()
-    upload_form = AccountImportForm(formdata=None)
-    if not form.validate_on_submit():
-        return _render_import(upload_form, status=400)
-    raw = uncarry(form.content.data or "")
-    limit = current_app.config.get("ACCOUNT_IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES)
-    if raw is None or len(raw) > limit:
-        message = "The previewed file was lost on the way; upload it again."
-        return _render_import(upload_form, error=message, status=400)
-    filename = form.filename.data or ""
-    try:
-        result = import_accounts(current_actor(), raw, dry_run=False)
-    except ImportRejected as exc:  # the accounts changed since the preview
-        db.session.rollback()
-        return _render_import(upload_form, rejected=exc, filename=filename, status=400)
-    return _render_import(upload_form, result=result, filename=filename)
-
-
-def carry(raw):
-    """The file's bytes as hidden-field text: compressed (CSV shrinks a lot), then base64."""
-    return base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
-
-
-def uncarry(text, limit=DEFAULT_IMPORT_MAX_BYTES * 2):
-    """``carry`` undone, or ``None`` for text it did not write (never more than ``limit``)."""
-    try:
-        inflater = zlib.decompressobj()
-        raw = inflater.decompress(base64.b64decode(text.encode("ascii"), validate=True), limit)
-    except (binascii.Error, UnicodeEncodeError, zlib.error, ValueError):
-        return None
-    if inflater.unconsumed_tail or not inflater.eof:
-        return None
-    return raw
-
-
-def _form_memory():
-    return current_app.config.get("MAX_FORM_MEMORY_SIZE") or DEFAULT_FORM_MEMORY
+    return IMPORT.confirm()
 
 
 def _filters():
@@ -288,13 +221,6 @@ def _render_edit(form, account, status=200):
     if htmx:
         return render_template("admin/partials/accounts_edit_form.html", **context)
     return render_template("admin/accounts_edit.html", **context), status
-
-
-def _render_import(form, status=200, **context):
-    context.setdefault("preview_rows", PREVIEW_ROWS)
-    page = render_template("admin/accounts_import.html", form=form, **context)
-    # htmx swaps only 2xx answers: it takes #import-step from the page, refusals included.
-    return page, 200 if htmx else status
 
 
 def _show_errors(form, fields):

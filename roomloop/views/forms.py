@@ -188,12 +188,12 @@ class AccountCreateForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
 
 
-class AccountImportForm(FlaskForm):
-    """The CSV upload; ``file`` is read from ``request.files`` by the view."""
+class ImportUploadForm(FlaskForm):
+    """A CSV import's upload; ``file`` is read from ``request.files`` by the view."""
 
 
-class AccountImportConfirmForm(FlaskForm):
-    """The previewed file, carried to the confirm step (see ``admin_accounts.carry``)."""
+class ImportConfirmForm(FlaskForm):
+    """The previewed file, carried to the confirm step (see ``imports.carry``)."""
 
     content = HiddenField()
     filename = HiddenField()

@@ -211,6 +211,7 @@ QUERY_SCHEMAS = {
     ("GET", "/v1/reservations"): schemas.ReservationListQuery,
     ("GET", "/v1/accounts"): schemas.AccountListQuery,
     ("POST", "/v1/accounts/bulk"): schemas.AccountImportQuery,
+    ("POST", "/v1/series/bulk"): schemas.TimetableImportQuery,
     ("GET", "/v1/reports/usage"): schemas.ReportQuery,
     ("GET", "/v1/reports/export.csv"): schemas.ReportQuery,
     ("GET", "/v1/reports/export.xlsx"): schemas.ReportQuery,

@@ -17,7 +17,7 @@ from roomloop.extensions import db
 from roomloop.models import ApiToken, Event
 
 from conftest import account_events as events
-from conftest import accounts_table
+from conftest import accounts_table, post_csv
 
 HEADER = "email,name,department,role\n"
 GOOD = (
@@ -28,13 +28,7 @@ GOOD = (
 
 
 def upload(client, headers, content, dry_run=False):
-    """POST ``content`` (text or bytes) as the multipart field ``file``; return the response."""
-    raw = content.encode() if isinstance(content, str) else content
-    return client.post(
-        "/v1/accounts/bulk" + ("?dry_run=true" if dry_run else ""),
-        data={"file": (io.BytesIO(raw), "accounts.csv")},
-        headers=headers,
-    )
+    return post_csv(client, "/v1/accounts/bulk", headers, content, dry_run, "accounts.csv")
 
 
 def counts(response):
