@@ -2,7 +2,7 @@
 the example file.
 
 Each test starts a fresh app with dev login, signs in as a person does and posts forms with
-the CSRF token scraped from the page (helpers shared with ``test_admin_pages.py``). The
+the CSRF token scraped from the page (helpers in ``page_client.py``). The
 clock stands on Monday 1 June 2026, 07:00 UTC; the summer term runs to 31 August.
 """
 
@@ -13,13 +13,15 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select
-from test_admin_pages import count, csrf_token, fresh, post_form, school, signed_in_as, site, text
+from test_admin_pages import count, school
 
 from roomloop.extensions import db
 from roomloop.models import BlackoutDate, Event, Reservation, Series
 from roomloop.sqlite import writing
 
-__all__ = ["school", "site"]  # fixtures shared with test_admin_pages.py
+from page_client import csrf_token, fresh, post_form, sign_in, signed_in_as, site, text
+
+__all__ = ["school", "site"]  # fixtures of test_admin_pages.py and page_client.py
 
 PAGE = "/admin/timetable/import"
 HEADER = "facility_id,user_email,weekdays,cycle_week,start_slot,end_slot,first_date,until,purpose\n"
@@ -175,8 +177,6 @@ def test_htmx_gets_the_step_as_a_200_fragment(site, school, timetable):
 
 @pytest.mark.parametrize("limit", [50])
 def test_a_file_over_the_size_limit_is_refused(site, school, timetable, limit):
-    from test_admin_pages import sign_in
-
     client = site(TIMETABLE_IMPORT_MAX_BYTES=limit)
     sign_in(client, school["admin"])
     refused = upload(client, timetable)
