@@ -130,6 +130,16 @@ def test_periods_that_bookings_hold_stay(
     assert "keep at least 3 periods" in response.json["error"]["fields"]["bell_schedule"]
 
 
+def test_a_time_in_other_digits_is_refused(client, headers):
+    """Regression: ``\\d`` took any script's digits, so "0٩:00" (an Arabic-Indic nine) was
+    stored, and every request that read the bell schedule then failed with a 500."""
+    response = change(client, headers["admin"], periods=[{"start": "0٩:00", "end": "09:50"}])
+
+    assert response.status_code == 400
+    assert set(response.json["error"]["fields"]) == {"1.start"}
+    assert len(school(client, headers["teacher"])["periods"]) == 8
+
+
 def test_me_is_the_callers_account_with_their_calendar_address(client, headers):
     me = client.get("/v1/me", headers=headers["teacher"]).json
     admin = client.get("/v1/me", headers=headers["admin"]).json
