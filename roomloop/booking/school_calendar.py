@@ -14,7 +14,7 @@ from itertools import pairwise
 
 from ..errors import ValidationError
 from ..extensions import db
-from ..schemas import in_date_range
+from ..schemas import CONTROL_CHARACTERS, in_date_range
 from .settings import check_bell_schedule, get_setting, set_setting
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -173,6 +173,8 @@ def validate_terms(terms):
         start, end = _date_or_none(term.get("start")), _date_or_none(term.get("end"))
         if not name or len(name) > MAX_TERM_NAME:
             errors[f"terms.{n}.name"] = f"Give the term a name of 1 to {MAX_TERM_NAME} characters."
+        elif CONTROL_CHARACTERS.search(name):
+            errors[f"terms.{n}.name"] = "Must not contain control characters."
         if start is None:
             errors[f"terms.{n}.start"] = "Use a real date in the form YYYY-MM-DD."
         if end is None:

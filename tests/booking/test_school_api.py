@@ -140,6 +140,13 @@ def test_a_time_in_other_digits_is_refused(client, headers):
     assert len(school(client, headers["teacher"])["periods"]) == 8
 
 
+def test_a_term_name_with_control_characters_is_refused(client, headers):
+    """Regression: the terms' names escaped the control-character check of every other text."""
+    response = change(client, headers["admin"], terms=[{**TERMS[0], "name": "Autumn\x00"}])
+    assert response.status_code == 400
+    assert set(response.json["error"]["fields"]) == {"terms.1.name"}
+
+
 def test_me_is_the_callers_account_with_their_calendar_address(client, headers):
     me = client.get("/v1/me", headers=headers["teacher"]).json
     admin = client.get("/v1/me", headers=headers["admin"]).json
