@@ -143,6 +143,8 @@ def validate_cycle(cycle):
     if not isinstance(cycle, dict) or set(cycle) - {"weeks", "start"}:
         raise ValidationError({"cycle": 'Send {"weeks": 1 to 4, "start": a Monday}.'})
     weeks, start = cycle.get("weeks", 1), cycle.get("start")
+    if isinstance(weeks, float) and weeks.is_integer():
+        weeks = int(weeks)  # JSON has one number type: 2.0 is 2
     errors = {}
     if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= MAX_CYCLE_WEEKS:
         errors["cycle.weeks"] = f"A timetable cycle has 1 to {MAX_CYCLE_WEEKS} weeks."

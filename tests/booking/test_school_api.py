@@ -147,6 +147,13 @@ def test_a_term_name_with_control_characters_is_refused(client, headers):
     assert set(response.json["error"]["fields"]) == {"terms.1.name"}
 
 
+def test_a_cycle_of_2_0_weeks_is_two_weeks(client, headers):
+    """Regression: JSON has one number type, and 2.0 is 2 in every other body."""
+    response = change(client, headers["admin"], cycle={"weeks": 2.0, "start": "2026-08-31"})
+    assert response.status_code == 200, response.json
+    assert response.json["cycle"] == {"weeks": 2, "start": "2026-08-31"}
+
+
 def test_me_is_the_callers_account_with_their_calendar_address(client, headers):
     me = client.get("/v1/me", headers=headers["teacher"]).json
     admin = client.get("/v1/me", headers=headers["admin"]).json
