@@ -110,6 +110,7 @@ class Occurrence:
     date: date
     status: str | None = None  # confirmed | pending, when booked
     refusal: RuleViolation | None = None
+    checked: tuple = ()  # the rules that passed it, when booked
 
     def as_json(self):
         if self.refusal is not None:
@@ -301,7 +302,7 @@ def decide_dates(request, dates, now=None, snapshot=None, holder_name=None):
         except RuleViolation as refusal:
             occurrences.append(Occurrence(day, refusal=refusal))
             continue
-        occurrences.append(Occurrence(day, outcome.status))
+        occurrences.append(Occurrence(day, outcome.status, checked=tuple(outcome.checked)))
         snapshot = snapshot.plan(
             request.facility.id,
             request.account.id,
@@ -378,7 +379,11 @@ def _write(plan):
             "purpose": plan.purpose,
             "attendees": plan.attendees,
             "status": o.status,
-            "rules": {"outcome": o.status, "checked": [], "overridden": sorted(plan.overrides)},
+            "rules": {
+                "outcome": o.status,
+                "checked": list(o.checked),
+                "overridden": sorted(plan.overrides),
+            },
             "series_id": series_id,
             "created_at": now,
             "updated_at": now,

@@ -299,6 +299,25 @@ def test_a_first_date_between_terms_needs_until(client, school):
     assert "is in no term" in response.json["error"]["fields"]["until"]
 
 
+def test_each_date_records_the_rules_it_passed(client, school):
+    """Each date's reservation says what the rules engine checked, as a single booking's
+    does; an overridden rule is listed as such (regression: ``checked`` was empty)."""
+    every_rule = [f"R-{n:02d}" for n in range(1, 12)]
+    ada = post(client, school["headers"]["ada"], until="2026-06-09").json
+    admin = post(client, school["headers"]["admin"], until="2026-06-09", start_slot=5,
+                 end_slot=5, user_id=school["ben"].public_id, override=["R-05"]).json  # fmt: skip
+
+    def rules(series):
+        listed = client.get("/v1/reservations", query_string={"series_id": series["id"]},
+                            headers=school["headers"]["admin"]).json["data"]  # fmt: skip
+        return [r["rules"] for r in listed]
+
+    assert rules(ada) == [{"outcome": "confirmed", "checked": every_rule, "overridden": []}] * 2
+    without_r05 = [r for r in every_rule if r != "R-05"]
+    overridden = {"outcome": "confirmed", "checked": without_r05, "overridden": ["R-05"]}
+    assert rules(admin) == [overridden] * 2
+
+
 def test_a_teacher_books_a_series_for_herself_only(client, school):
     response = post(client, school["headers"]["ada"], user_id=school["ben"].public_id)
     assert response.status_code == 403
