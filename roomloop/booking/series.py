@@ -516,6 +516,9 @@ def update_series(actor, series, purpose=None, status=None, from_date=None, now=
         upcoming = [r for r in occurrences if r.status != "cancelled" and not has_started(r, now)]
         events, changed = [], False
         if purpose is not None and purpose != series.purpose:
+            # The series' own purpose is its owner's to change, even with no date left to
+            # change: an approver may read it, not rename it.
+            require_edit_reservation(actor, series)
             for reservation in upcoming:
                 require_edit_reservation(actor, reservation)
                 if reservation.purpose != purpose:

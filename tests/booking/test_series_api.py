@@ -444,6 +444,21 @@ def test_only_the_owner_or_an_admin_changes_a_series(client, school):
     )
 
 
+def test_an_approver_does_not_rename_someone_elses_series(client, school, freeze):
+    """Regression: once none of its dates was left to change, the per-date check had
+    nothing to refuse, and an approver's new purpose was taken, with its event."""
+    created = post(client, school["headers"]["ada"], until="2026-06-09").json
+    freeze(2026, 6, 10, 7, 0)  # both dates are past
+
+    response = patch(client, created["id"], {"purpose": "Staff meeting"},
+                     school["headers"]["approver"])  # fmt: skip
+
+    assert response.status_code == 403
+    shown = client.get(f"/v1/series/{created['id']}", headers=school["headers"]["ada"]).json
+    assert shown["purpose"] == "Grade 10 Chemistry"
+    assert "series.updated" not in event_types()
+
+
 def test_an_approver_confirms_a_pending_series(client, school):
     created = post(client, school["headers"]["ada"], facility_id="hall").json
     response = patch(client, created["id"], {"status": "confirmed"}, school["headers"]["approver"])
