@@ -514,7 +514,7 @@ def update_series(actor, series, purpose=None, status=None, from_date=None, now=
             execution_options={"populate_existing": True},
         ).all()
         upcoming = [r for r in occurrences if r.status != "cancelled" and not has_started(r, now)]
-        events, changed = [], False
+        events, changed, was_cancelled = [], False, series.status == "cancelled"
         if purpose is not None and purpose != series.purpose:
             # The series' own purpose is its owner's to change, even with no date left to
             # change: an approver may read it, not rename it.
@@ -546,7 +546,9 @@ def update_series(actor, series, purpose=None, status=None, from_date=None, now=
                 series.status = "cancelled"
             db.session.flush()
             schedule = get_schedule()
-            kind = "series.cancelled" if series.status == "cancelled" else "series.updated"
+            # Cancelled by this change; renaming a series already cancelled is an update.
+            ended = series.status == "cancelled" and not was_cancelled
+            kind = "series.cancelled" if ended else "series.updated"
             _record(
                 [
                     (kind, series_of(actor, series, schedule)),

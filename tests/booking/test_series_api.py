@@ -410,6 +410,22 @@ def test_cancelling_the_last_date_one_at_a_time_cancels_the_series(client, schoo
     assert event_types().count("series.cancelled") == 1
 
 
+def test_renaming_a_cancelled_series_is_an_update(client, school):
+    """Regression: the change was sent as a second ``series.cancelled``."""
+    created = post(client, school["headers"]["ada"], until="2026-06-09").json
+    patch(client, created["id"], {"status": "cancelled"}, school["headers"]["ada"])
+
+    response = patch(client, created["id"], {"purpose": "Lab (cancelled)"},
+                     school["headers"]["ada"])  # fmt: skip
+
+    assert response.json["status"] == "cancelled"
+    assert [t for t in event_types() if t.startswith("series.")] == [
+        "series.created",
+        "series.cancelled",
+        "series.updated",
+    ]
+
+
 def test_a_new_purpose_skips_dates_already_begun(client, school, freeze):
     created = post(client, school["headers"]["ada"]).json
     freeze(2026, 6, 16, 10, 30)  # the third Tuesday's period 2 has begun
