@@ -14,7 +14,7 @@ from itertools import pairwise
 
 from ..errors import ValidationError
 from ..extensions import db
-from ..schemas import in_date_range
+from ..schemas import CONTROL_CHARACTERS, in_date_range
 from .settings import check_bell_schedule, get_setting, set_setting
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -143,6 +143,8 @@ def validate_cycle(cycle):
     if not isinstance(cycle, dict) or set(cycle) - {"weeks", "start"}:
         raise ValidationError({"cycle": 'Send {"weeks": 1 to 4, "start": a Monday}.'})
     weeks, start = cycle.get("weeks", 1), cycle.get("start")
+    if isinstance(weeks, float) and weeks.is_integer():
+        weeks = int(weeks)  # JSON has one number type: 2.0 is 2
     errors = {}
     if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= MAX_CYCLE_WEEKS:
         errors["cycle.weeks"] = f"A timetable cycle has 1 to {MAX_CYCLE_WEEKS} weeks."
@@ -173,6 +175,8 @@ def validate_terms(terms):
         start, end = _date_or_none(term.get("start")), _date_or_none(term.get("end"))
         if not name or len(name) > MAX_TERM_NAME:
             errors[f"terms.{n}.name"] = f"Give the term a name of 1 to {MAX_TERM_NAME} characters."
+        elif CONTROL_CHARACTERS.search(name):
+            errors[f"terms.{n}.name"] = "Must not contain control characters."
         if start is None:
             errors[f"terms.{n}.start"] = "Use a real date in the form YYYY-MM-DD."
         if end is None:

@@ -119,6 +119,7 @@ class Occurrence:
     date: date
     status: str | None = None  # confirmed | pending, when booked
     refusal: RuleViolation | None = None
+    checked: tuple = ()  # the rules that passed it, when booked
 
     def as_json(self):
         if self.refusal is not None:
@@ -315,7 +316,7 @@ def decide_dates(request, dates, now=None, snapshot=None, holder_name=None):
         except RuleViolation as refusal:
             occurrences.append(Occurrence(day, refusal=refusal))
             continue
-        occurrences.append(Occurrence(day, outcome.status))
+        occurrences.append(Occurrence(day, outcome.status, checked=tuple(outcome.checked)))
         snapshot.plan(
             request.facility.id,
             request.account.id,
@@ -488,7 +489,7 @@ def _reservation_row(plan, occurrence, series_id, now):
         "status": occurrence.status,
         "rules": {
             "outcome": occurrence.status,
-            "checked": [],
+            "checked": list(occurrence.checked),
             "overridden": sorted(plan.overrides),
         },
         "series_id": series_id,
@@ -582,8 +583,11 @@ def update_series(actor, series, purpose=None, status=None, from_date=None, now=
             execution_options={"populate_existing": True},
         ).all()
         upcoming = [r for r in occurrences if r.status != "cancelled" and not has_started(r, now)]
-        events, changed = [], False
+        events, changed, was_cancelled = [], False, series.status == "cancelled"
         if purpose is not None and purpose != series.purpose:
+            # The series' own purpose is its owner's to change, even with no date left to
+            # change: an approver may read it, not rename it.
+            require_edit_reservation(actor, series)
             for reservation in upcoming:
                 require_edit_reservation(actor, reservation)
                 if reservation.purpose != purpose:
@@ -611,7 +615,9 @@ def update_series(actor, series, purpose=None, status=None, from_date=None, now=
                 series.status = "cancelled"
             db.session.flush()
             schedule = get_schedule()
-            kind = "series.cancelled" if series.status == "cancelled" else "series.updated"
+            # Cancelled by this change; renaming a series already cancelled is an update.
+            ended = series.status == "cancelled" and not was_cancelled
+            kind = "series.cancelled" if ended else "series.updated"
             _record(
                 [
                     (kind, series_of(actor, series, schedule)),

@@ -42,7 +42,8 @@ RULE_PARAM_RANGES = {
 # School policies an admin turns on or off, beside the rule parameters.
 POLICY_FLAGS = ("approvers_confirm_own",)
 MAX_PERIODS = 16
-TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# [0-9], not \d: \d takes any script's digits ("0٩:00"), which time.fromisoformat refuses.
+TIME_OF_DAY = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
 def get_setting(key):

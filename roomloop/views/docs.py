@@ -59,6 +59,7 @@ def reference(document):
         for tag in document.get("tags", [])
     ]
     booking = next(op for op in operations if op["id"] == "createReservation")
+    series = next(op for op in operations if op["id"] == "createSeries")
     resources = docs.resources()
     return {
         "info": document["info"],
@@ -66,6 +67,7 @@ def reference(document):
         "tags": [tag for tag in tags if tag["operations"]],
         "operation_count": len(operations),
         "booking": booking,
+        "series": series,
         "errors": docs.error_table(),
         "headers": docs.rate_limit_headers(),
         "resources": resources,
@@ -309,8 +311,19 @@ class Document:
         names = (
             "Facility",
             "Reservation",
+            "Series",
+            "SeriesRepeat",
+            "SeriesWithReservations",
+            "SeriesDryRun",
+            "Occurrence",
+            "DateRefusal",
             "Availability",
+            "School",
+            "Term",
+            "PeriodInput",
+            "CycleUpdate",
             "Account",
+            "Me",
             "Session",
             "ImportSummary",
             "UsageReport",

@@ -17,12 +17,15 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from roomloop import schemas
 from roomloop.api.errors import HTTP_CODES
 from roomloop.api.openapi import openapi_document
+from roomloop.booking.school_calendar import MAX_TERMS, WEEKDAYS
+from roomloop.booking.settings import MAX_PERIODS
 from roomloop.models import (
     ACCOUNT_STATUSES,
     ENDPOINT_STATUSES,
     FACILITY_STATUSES,
     RESERVATION_STATUSES,
     ROLES,
+    SERIES_STATUSES,
 )
 from roomloop.outbox.webhooks import EVENT_PATTERNS, EVENT_TYPES, TEST_EVENT
 
@@ -146,6 +149,8 @@ def test_the_enums_are_the_codes(document):
     assert schemas_["ReservationStatus"]["enum"] == list(RESERVATION_STATUSES)
     assert schemas_["Role"]["enum"] == list(ROLES)
     assert schemas_["AccountStatus"]["enum"] == list(ACCOUNT_STATUSES)
+    assert schemas_["SeriesStatus"]["enum"] == list(SERIES_STATUSES)
+    assert schemas_["Weekday"]["enum"] == list(WEEKDAYS)
     assert schemas_["WebhookEndpoint"]["properties"]["status"]["enum"] == list(ENDPOINT_STATUSES)
     assert schemas_["EventType"]["enum"] == [*EVENT_TYPES, TEST_EVENT]
     assert set(schemas_["EventPattern"]["enum"]) == {*EVENT_PATTERNS, *EVENT_TYPES}
@@ -163,6 +168,19 @@ REQUEST_SCHEMAS = {
     "AccountUpdate": schemas.AccountUpdate,
     "WebhookCreate": schemas.WebhookCreate,
     "WebhookUpdate": schemas.WebhookUpdate,
+    "SeriesCreate": schemas.SeriesCreate,
+    "SeriesRepeat": schemas.SeriesRepeat,
+    "SeriesUpdate": schemas.SeriesUpdate,
+    "SchoolUpdate": schemas.SchoolUpdate,
+    "PeriodInput": schemas.PeriodInput,
+}
+# PATCH /v1/school's lists are capped loosely by the schema (the body's size) and exactly by
+# the Settings page's own checks, which the document states: settings.validate_bell_schedule,
+# school_calendar.validate_terms and validate_school_days.
+CHECKED_BY_THE_SETTINGS = {
+    ("SchoolUpdate", "periods"): {"minItems": 1, "maxItems": MAX_PERIODS, "items": {}},
+    ("SchoolUpdate", "terms"): {"maxItems": MAX_TERMS, "items": {}},
+    ("SchoolUpdate", "school_days"): {"minItems": 1, "maxItems": len(WEEKDAYS), "items": {}},
 }
 LIMITS = ("minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems")
 # Pydantic writes a constraint on a type with a validator of its own in its Python spelling.
@@ -202,6 +220,11 @@ def test_request_schemas_match_the_validation(document, name):
             assert all(len(event) <= enforced["items"]["maxLength"] for event in events)
             assert (schema["minItems"], schema["maxItems"]) == (1, enforced["maxItems"])
             continue
+        if (name, field) in CHECKED_BY_THE_SETTINGS:
+            checked = CHECKED_BY_THE_SETTINGS[name, field]
+            assert limits(schema, definitions) == checked, field
+            assert enforced["maxItems"] >= checked["maxItems"], field
+            continue
         assert limits(schema, definitions) == enforced, field
 
 
@@ -209,6 +232,7 @@ QUERY_SCHEMAS = {
     ("GET", "/v1/facilities"): schemas.FacilityListQuery,
     ("GET", "/v1/facilities/{id}/availability"): schemas.AvailabilityQuery,
     ("GET", "/v1/reservations"): schemas.ReservationListQuery,
+    ("GET", "/v1/series"): schemas.SeriesListQuery,
     ("GET", "/v1/accounts"): schemas.AccountListQuery,
     ("POST", "/v1/accounts/bulk"): schemas.AccountImportQuery,
     ("POST", "/v1/series/bulk"): schemas.TimetableImportQuery,

@@ -156,3 +156,36 @@ def test_me_answers_the_account_and_its_calendar_address(client, people):
     again = client.get("/v1/me", headers=people["teacher"]).json["calendar_url"]
     assert again == response.json["calendar_url"]
     assert stored()[0] == 0
+
+
+def test_periods_that_bookings_hold_stay(client, people, create_account, create_facility,
+                                         create_reservation):  # fmt: skip
+    create_reservation(create_facility(), create_account(), date(2026, 6, 2), 3)
+    response = patch(client, people["admin"], {"periods": [{"start": "09:00", "end": "09:50"}]})
+    assert response.status_code == 400
+    assert "keep at least 3 periods" in response.json["error"]["fields"]["bell_schedule"]
+
+
+def test_a_time_in_other_digits_is_refused(client, people):
+    """Regression: ``\\d`` took any script's digits, so "0٩:00" (an Arabic-Indic nine) was
+    stored, and every request that read the bell schedule then failed with a 500."""
+    response = patch(client, people["admin"], {"periods": [{"start": "0٩:00", "end": "09:50"}]})
+
+    assert response.status_code == 400
+    assert set(response.json["error"]["fields"]) == {"1.start"}
+    assert len(school(client, people["teacher"])["periods"]) == 8
+
+
+def test_a_term_name_with_control_characters_is_refused(client, people):
+    """Regression: the terms' names escaped the control-character check of every other text."""
+    term = {"name": "Autumn\x00", "start": "2026-09-01", "end": "2026-12-18"}
+    response = patch(client, people["admin"], {"terms": [term]})
+    assert response.status_code == 400
+    assert set(response.json["error"]["fields"]) == {"terms.1.name"}
+
+
+def test_a_cycle_of_2_0_weeks_is_two_weeks(client, people):
+    """Regression: JSON has one number type, and 2.0 is 2 in every other body."""
+    response = patch(client, people["admin"], {"cycle": {"weeks": 2.0, "start": "2026-08-31"}})
+    assert response.status_code == 200, response.json
+    assert response.json["cycle"] == {"weeks": 2, "start": "2026-08-31"}

@@ -299,6 +299,25 @@ def test_a_first_date_between_terms_needs_until(client, school):
     assert "is in no term" in response.json["error"]["fields"]["until"]
 
 
+def test_each_date_records_the_rules_it_passed(client, school):
+    """Each date's reservation says what the rules engine checked, as a single booking's
+    does; an overridden rule is listed as such (regression: ``checked`` was empty)."""
+    every_rule = [f"R-{n:02d}" for n in range(1, 12)]
+    ada = post(client, school["headers"]["ada"], until="2026-06-09").json
+    admin = post(client, school["headers"]["admin"], until="2026-06-09", start_slot=5,
+                 end_slot=5, user_id=school["ben"].public_id, override=["R-05"]).json  # fmt: skip
+
+    def rules(series):
+        listed = client.get("/v1/reservations", query_string={"series_id": series["id"]},
+                            headers=school["headers"]["admin"]).json["data"]  # fmt: skip
+        return [r["rules"] for r in listed]
+
+    assert rules(ada) == [{"outcome": "confirmed", "checked": every_rule, "overridden": []}] * 2
+    without_r05 = [r for r in every_rule if r != "R-05"]
+    overridden = {"outcome": "confirmed", "checked": without_r05, "overridden": ["R-05"]}
+    assert rules(admin) == [overridden] * 2
+
+
 def test_a_teacher_books_a_series_for_herself_only(client, school):
     response = post(client, school["headers"]["ada"], user_id=school["ben"].public_id)
     assert response.status_code == 403
@@ -391,6 +410,22 @@ def test_cancelling_the_last_date_one_at_a_time_cancels_the_series(client, schoo
     assert event_types().count("series.cancelled") == 1
 
 
+def test_renaming_a_cancelled_series_is_an_update(client, school):
+    """Regression: the change was sent as a second ``series.cancelled``."""
+    created = post(client, school["headers"]["ada"], until="2026-06-09").json
+    patch(client, created["id"], {"status": "cancelled"}, school["headers"]["ada"])
+
+    response = patch(client, created["id"], {"purpose": "Lab (cancelled)"},
+                     school["headers"]["ada"])  # fmt: skip
+
+    assert response.json["status"] == "cancelled"
+    assert [t for t in event_types() if t.startswith("series.")] == [
+        "series.created",
+        "series.cancelled",
+        "series.updated",
+    ]
+
+
 def test_a_new_purpose_skips_dates_already_begun(client, school, freeze):
     created = post(client, school["headers"]["ada"]).json
     freeze(2026, 6, 16, 10, 30)  # the third Tuesday's period 2 has begun
@@ -423,6 +458,21 @@ def test_only_the_owner_or_an_admin_changes_a_series(client, school):
         patch(client, created["id"], {"purpose": "Staff"}, school["headers"]["admin"]).status_code
         == 200
     )
+
+
+def test_an_approver_does_not_rename_someone_elses_series(client, school, freeze):
+    """Regression: once none of its dates was left to change, the per-date check had
+    nothing to refuse, and an approver's new purpose was taken, with its event."""
+    created = post(client, school["headers"]["ada"], until="2026-06-09").json
+    freeze(2026, 6, 10, 7, 0)  # both dates are past
+
+    response = patch(client, created["id"], {"purpose": "Staff meeting"},
+                     school["headers"]["approver"])  # fmt: skip
+
+    assert response.status_code == 403
+    shown = client.get(f"/v1/series/{created['id']}", headers=school["headers"]["ada"]).json
+    assert shown["purpose"] == "Grade 10 Chemistry"
+    assert "series.updated" not in event_types()
 
 
 def test_an_approver_confirms_a_pending_series(client, school):

@@ -85,11 +85,34 @@ def test_the_example_is_the_references(page):
     assert response["slots"] == ["10:00–10:50", "11:00–11:50"]
 
 
+def test_the_series_example_is_the_documents(page):
+    """A weekly series with on_conflict skip, and its answer with the date it skipped."""
+    operation = openapi_document()["paths"]["/v1/series"]["post"]
+    examples = operation["requestBody"]["content"]["application/json"]["examples"]
+    head, body = pre_block(page, "example-series-request").split("\n\n", 1)
+    assert head.splitlines()[0] == "POST /v1/series"
+    assert json.loads(body) == examples["weekly"]["value"]
+    assert json.loads(body)["on_conflict"] == "skip"
+    response = json.loads(pre_block(page, "example-series-response"))
+    assert [(s["date"], s["error"]["rule"]) for s in response["skipped"]] == [
+        ("2027-02-16", "R-07")
+    ]
+    assert len(response["reservations"]) == response["counts"]["confirmed"] == 12
+
+
 def test_every_error_code_is_in_the_errors_table(page):
     errors = page.split('id="errors"', 1)[1].split("</section>", 1)[0]
     for code in openapi_document()["components"]["schemas"]["ErrorCode"]["enum"]:
         assert f"<td><code>{code}</code></td>" in errors, code
-    for extra in ("fields", "rows", "capability", "rule", "conflicts", "suggestions"):
+    for extra in (
+        "fields",
+        "rows",
+        "capability",
+        "rule",
+        "conflicts",
+        "suggestions",
+        "occurrences",
+    ):
         assert f"<code>{extra}</code>" in errors
 
 
