@@ -53,6 +53,11 @@ class BookingForm(FlaskForm):
     end_slot = SelectField("Until the end of period", coerce=str, validate_choice=False)
     purpose = StringField("Purpose", render_kw={"maxlength": 200, "autocomplete": "off"})
     attendees = IntegerField("Attendees (optional)", validators=[Optional()])
+    # A repeating booking: validated by ``schemas.SeriesCreate``, as ``POST /v1/series``.
+    # The choices depend on the school's calendar: ``views.series_booking`` sets them.
+    repeat = SelectField("Repeat", validate_choice=False)
+    weekdays = MultiCheckboxField("On these days", validate_choice=False)
+    until = StringField("Repeat until", widget=DateInput())
 
 
 class PurposeForm(FlaskForm):

@@ -1,0 +1,111 @@
+"""A teacher's recurring bookings in Chromium: a term of weekly lessons booked from the grid,
+one clash shown before anything is written and left out.
+
+The browser talks to a live server, whose clock cannot be stopped: the term is set around
+the test's day (a week before it to nine weeks after), so the series has ten dates.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from roomloop.booking.settings import set_setting
+from roomloop.extensions import db
+from roomloop.models import Reservation
+from roomloop.sqlite import writing
+
+from .conftest import (
+    assert_same_origin_and_quiet,
+    cell_label,
+    free_cell,
+    grid_path,
+    settled,
+    shoot,
+    sign_in,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def term(school, create_reservation):
+    """A term around the test's day, and Ben's lesson in period 3 two weeks on: the clash."""
+    day = school["day"]
+    end = day + timedelta(weeks=9)
+    with writing():  # as conftest.store(): the server under test writes meanwhile
+        terms = [{"name": "Winter term", "start": (day - timedelta(weeks=1)).isoformat(),
+                  "end": end.isoformat()}]  # fmt: skip
+        set_setting("terms", terms)
+        db.session.commit()
+    clash = day + timedelta(weeks=2)
+    create_reservation(school["lab"], school["ben"], clash, start_slot=3, purpose="Year 11 mock")
+    return {"end": end, "clash": clash, "dates": [day + timedelta(weeks=n) for n in range(10)]}
+
+
+def series_dates():
+    db.session.rollback()  # read what the server committed
+    return db.session.scalars(
+        db.select(Reservation.date)
+        .where(Reservation.series_id.is_not(None), Reservation.status != "cancelled")
+        .order_by(Reservation.date)
+    ).all()
+
+
+def test_book_a_term_of_weekly_lessons_with_one_clash(page, server, school, term):
+    """Repeat every week to the end of term: every date's outcome first (the clash names Ben
+    Ito), then "Book the 9 free dates" books them, and the grid shows the first as hers."""
+    day = school["day"]
+    sign_in(page, "Ada Park", grid_path(day))
+    free_cell(page, "STEM Lab Alpha", 3).click()
+    panel = page.locator("#booking-panel")
+    expect(panel.get_by_role("heading", name="Book STEM Lab Alpha")).to_be_focused()
+    expect(panel.get_by_label("Repeat until")).to_be_hidden()  # until it repeats
+
+    panel.get_by_label("Purpose").fill("Year 9 chemistry")
+    panel.get_by_label("Repeat", exact=True).select_option(label="Every week")
+    expect(panel.get_by_role("checkbox", name=f"{day:%a}")).to_be_checked()
+    expect(panel.get_by_label("Repeat until")).to_have_value(term["end"].isoformat())
+    expect(panel).to_contain_text(f"Winter term ends on {term['end']:%a %-d %b %Y}.")
+    shoot(page, "series-form")
+    panel.get_by_role("button", name="Book").click()
+
+    expect(panel.get_by_role("heading", name="Check the dates: STEM Lab Alpha")).to_be_focused()
+    expect(panel).to_contain_text("9 of 10 dates are free; 1 cannot be booked (below).")
+    clash = panel.get_by_role("listitem").filter(has_text=f"{term['clash']:%a %-d %b %Y}")
+    expect(clash).to_contain_text("Taken: booked by Ben Ito (period 3) (R-03)")
+    assert series_dates() == []  # nothing written yet
+    shoot(page, "series-check")
+
+    settled(page)
+    panel.get_by_role("button", name="Book the 9 free dates").click()
+    expect(panel.get_by_role("status")).to_contain_text(
+        f"Booked STEM Lab Alpha on 9 dates: Every {day:%A}, period 3, to"
+    )
+    expect(panel.get_by_role("heading", name="Booked 9 dates")).to_be_focused()
+    mine = page.get_by_role("cell", name=f"{cell_label('STEM Lab Alpha', 3)}, yours")
+    expect(mine).to_have_text("★ Yours")
+    shoot(page, "series-booked")
+    assert series_dates() == [d for d in term["dates"] if d != term["clash"]]
+    assert_same_origin_and_quiet(page, server)
+
+
+def test_repeating_booking_without_javascript(open_page, server, school, term):
+    """With scripts off the same form posts: the dates' outcomes come as a page, and booking
+    them lands on My reservations with what was booked and what was not."""
+    page = open_page(javascript=False)
+    day = school["day"]
+    sign_in(page, "Ada Park", grid_path(day))
+    free_cell(page, "STEM Lab Alpha", 3).click()
+    expect(page.get_by_role("heading", name="Book STEM Lab Alpha")).to_be_visible()
+    page.get_by_label("Purpose").fill("Year 9 chemistry")
+    page.get_by_label("Repeat", exact=True).select_option(label="Every week")
+    page.get_by_role("button", name="Book").click()
+
+    expect(page.get_by_role("heading", name="Check the dates: STEM Lab Alpha")).to_be_visible()
+    page.get_by_role("button", name="Book the 9 free dates").click()
+
+    expect(page).to_have_url(re.compile(r"/my$"))
+    expect(page.get_by_text(re.compile(r"^Booked STEM Lab Alpha on 9 dates"))).to_be_visible()
+    assert len(series_dates()) == 9
