@@ -63,3 +63,16 @@ def held_words(refusal):
         f"({periods_words(min(slots), max(slots))})"
         for (name, status), slots in by_holder.items()
     ]
+
+
+COUNT_WORDS = (
+    ("confirmed", "booked"),
+    ("pending", "pending approval"),
+    ("cancelled", "cancelled"),
+    ("skipped", "not booked"),
+)
+
+
+def counts_words(counts):
+    """A series' counts as "12 booked · 1 cancelled · 1 not booked" (the zeros left out)."""
+    return " · ".join(f"{counts[key]} {words}" for key, words in COUNT_WORDS if counts.get(key))

@@ -38,6 +38,7 @@ from ..schemas import (
 from ..sqlite import reads_first
 from . import current_actor
 from .forms import BookingForm, CancelForm, PurposeForm
+from .my_series import render_item, series_item, with_series_items
 from .series_booking import book_series, place_errors, prepare_repeat
 
 bp = Blueprint("teacher", __name__)
@@ -178,15 +179,17 @@ def book():
 @login_required
 def my_reservations():
     """List my upcoming and past reservations, with their status."""
-    upcoming, past = reservations_of(current_user, school_now().date())
+    today = school_now().date()
+    upcoming, past = reservations_of(current_user, today)
     return render_template(
         "teacher/my_reservations.html",
-        upcoming=upcoming,
+        upcoming=with_series_items(upcoming),
         past=past,
         schedule=get_schedule(),
         purpose_form=PurposeForm(),
         cancel_form=CancelForm(),
         has_started=has_started,
+        today=today,
     )
 
 
@@ -321,6 +324,9 @@ def _first_message(exc):
 
 
 def _reservation_changed(reservation, error, success):
+    if htmx and reservation.series_id is not None:  # a date of a series: its item changes
+        item = series_item(reservation.series)
+        return render_item(item, error=error, notice=None if error else success, expanded=True)
     if htmx:
         return render_template(
             "partials/reservation_item.html",

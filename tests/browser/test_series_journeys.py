@@ -1,5 +1,6 @@
 """A teacher's recurring bookings in Chromium: a term of weekly lessons booked from the grid,
-one clash shown before anything is written and left out.
+one clash shown before anything is written and left out; then one date cancelled for an
+exam from My reservations.
 
 The browser talks to a live server, whose clock cannot be stopped: the term is set around
 the test's day (a week before it to nine weeks after), so the series has ten dates.
@@ -9,11 +10,12 @@ import re
 from datetime import timedelta
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from roomloop.booking.settings import set_setting
 from roomloop.extensions import db
-from roomloop.models import Reservation
+from roomloop.models import Reservation, Series
 from roomloop.sqlite import writing
 
 from .conftest import (
@@ -91,6 +93,60 @@ def test_book_a_term_of_weekly_lessons_with_one_clash(page, server, school, term
     assert_same_origin_and_quiet(page, server)
 
 
+def test_cancel_one_date_of_a_series_for_an_exam(page, server, school, term, auth_headers):
+    """My reservations shows the series as one item; its dates open under it, and cancelling
+    one (after confirming) frees that date alone."""
+    day = school["day"]
+    body = {"facility_id": "f1", "first_date": day.isoformat(), "start_slot": 3, "end_slot": 3,
+            "repeat": {"weekdays": [f"{day:%a}".lower()]}, "purpose": "Year 9 chemistry",
+            "on_conflict": "skip"}  # fmt: skip
+    created = requests.post(
+        f"{server}/v1/series", json=body, headers=auth_headers(school["ada"]), timeout=10
+    )
+    assert created.status_code == 201, created.text
+    exam = term["dates"][4]
+    sign_in(page, "Ada Park", "/my")
+    page.evaluate("window.stillTheSamePage = true")
+
+    item = page.get_by_role("listitem").filter(has_text="Repeats")
+    expect(item).to_contain_text(f"Every {day:%A}, period 3, to")
+    expect(item).to_contain_text(f"Next: {day:%a %-d %b %Y} · 9 booked · 1 not booked")
+    shoot(page, "my-series")
+    item.get_by_text("All 10 dates").click()
+    expect(item.get_by_role("link", name=f"Cancel this date, {exam:%a %-d %b}")).to_be_visible()
+    shoot(page, "my-series-dates")
+
+    settled(page)
+    item.get_by_role("link", name=f"Cancel this date, {exam:%a %-d %b}").click()
+    confirm = item.get_by_role("group", name="Confirm cancelling")
+    expect(confirm).to_contain_text(
+        f"Cancel STEM Lab Alpha on {exam:%a %-d %b}? The slots go back to everyone. "
+        "The other dates of the series stay booked."
+    )
+    shoot(page, "my-series-cancel-confirm")
+    settled(page)
+    confirm.get_by_role("button", name="Yes, cancel it").click()
+
+    item = page.get_by_role("listitem").filter(has_text="Repeats")
+    expect(item.get_by_role("status")).to_have_text(
+        "Reservation cancelled; the slots are free again."
+    )
+    expect(item.get_by_role("status")).to_be_focused()
+    expect(item).to_contain_text("8 booked · 1 cancelled · 1 not booked")
+    row = item.get_by_role("listitem").filter(has_text=f"{exam:%a %-d %b %Y}")
+    expect(row).to_contain_text("Cancelled")
+    expect(row.get_by_role("link")).to_have_count(0)
+    shoot(page, "my-series-date-cancelled")
+    assert page.evaluate("window.stillTheSamePage") is True
+    assert exam not in series_dates()
+    assert len(series_dates()) == 8
+    db.session.rollback()
+    assert db.session.scalar(db.select(Series.status)) == "active"
+    page.goto(grid_path(exam))
+    expect(free_cell(page, "STEM Lab Alpha", 3)).to_be_visible()
+    assert_same_origin_and_quiet(page, server)
+
+
 def test_repeating_booking_without_javascript(open_page, server, school, term):
     """With scripts off the same form posts: the dates' outcomes come as a page, and booking
     them lands on My reservations with what was booked and what was not."""
@@ -108,4 +164,5 @@ def test_repeating_booking_without_javascript(open_page, server, school, term):
 
     expect(page).to_have_url(re.compile(r"/my$"))
     expect(page.get_by_text(re.compile(r"^Booked STEM Lab Alpha on 9 dates"))).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text="Repeats")).to_contain_text("9 booked")
     assert len(series_dates()) == 9

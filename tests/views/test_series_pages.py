@@ -1,5 +1,6 @@
 """Series on the pages, through the test client: the booking form's Repeat (every date's
-outcome before anything is written).
+outcome before anything is written), and a series on My reservations (one item; cancel one
+date, from a date on, or all; a new purpose for all).
 
 The clock stands on Monday 1 June 2026, 07:00 UTC, as in ``tests/booking/test_series_api``:
 until admins set terms, the summer term runs from 1 April to 31 August. Ben Ito holds period
@@ -297,3 +298,180 @@ def test_a_single_booking_is_unchanged_by_the_repeat_fields(site, school):
     fresh()
     assert db.session.scalar(select(func.count()).select_from(Reservation)) == 2
     assert series_rows() == []
+
+
+# --- My reservations -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ada_series(client, school):
+    """Ada's weekly series of periods 2-3 on STEM Lab Alpha, booked through the API: 12
+    Tuesdays, the fourth skipped (Ben holds it)."""
+    body = {"facility_id": "f1", "first_date": "2026-06-02", "repeat": {"weekdays": ["tue"]},
+            "start_slot": 2, "end_slot": 3, "purpose": "Grade 10 Chemistry",
+            "on_conflict": "skip"}  # fmt: skip
+    response = client.post("/v1/series", json=body, headers=school["ada_key"])
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def item_of(response, series):
+    """The series' item on the page, its words."""
+    found = re.search(rf'<li id="ser-{series["id"]}".*?</details>\s*</li>', text(response), re.S)
+    assert found, "no item for the series"
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found.group())).split())
+
+
+def statuses():
+    fresh()
+    return dict(db.session.execute(select(Reservation.date, Reservation.status)).all())
+
+
+def test_my_reservations_shows_a_series_as_one_item(site, school, ada_series, create_reservation):
+    create_reservation(school["hall"], school["ada"], date(2026, 6, 3), purpose="Assembly")
+    page = signed_in(site, school["ada"]).get("/my")
+
+    item = item_of(page, ada_series)
+    assert item.startswith("STEM Lab Alpha Repeats Every Tuesday, periods 2–3, to 31 Aug")
+    assert "(10:00–11:50) Next: Tue 2 Jun 2026 · 12 booked · 1 not booked" in item
+    assert "All 13 dates" in item
+    assert "Tue 2 Jun 2026 Confirmed Cancel this date… Cancel from here…" in item
+    assert ("Tue 23 Jun 2026 Not booked STEM Lab Alpha is already booked by Ben Ito in period 3 "
+            "(11:00–11:50). (R-03)") in item  # fmt: skip
+    body = text(page)
+    assert body.count('<li id="ser-') == 1
+    assert not any(f'id="res-{r["id"]}"' in body for r in ada_series["reservations"])
+    assert "Assembly" in body  # a single reservation looks as before
+    assert re.search(r'<li id="res-res_\w+" class="reservation status-confirmed">', body)
+
+
+def test_cancelling_one_date_asks_first_and_keeps_the_others(site, school, ada_series):
+    client = signed_in(site, school["ada"])
+    exam_day = ada_series["reservations"][4]  # Tue 7 Jul
+
+    asked = client.get(f"/my/{exam_day['id']}/cancel", headers=HX)
+    assert f'hx-target="#ser-{ada_series["id"]}"' in text(asked)
+    assert ("Cancel STEM Lab Alpha on Tue 7 Jul? The slots go back to everyone. The other dates "
+            "of the series stay booked.") in page_text(asked)  # fmt: skip
+    assert statuses()[date(2026, 7, 7)] == "confirmed"
+
+    done = client.post(
+        f"/my/{exam_day['id']}/cancel", data={"csrf_token": csrf_token(asked)}, headers=HX
+    )
+
+    assert done.status_code == 200 and "<html" not in text(done)
+    words = item_of(done, ada_series)
+    assert "Reservation cancelled; the slots are free again." in words
+    assert "11 booked · 1 cancelled · 1 not booked" in words
+    assert "Tue 7 Jul 2026 Cancelled" in words
+    assert '<details class="series-dates" open>' in text(done)
+    assert statuses()[date(2026, 7, 7)] == "cancelled"
+    assert series_rows()[0].status == "active"
+
+
+def test_cancelling_from_a_date_on_asks_then_cancels_those_dates(site, school, ada_series):
+    client = signed_in(site, school["ada"])
+    url = f"/my/series/{ada_series['id']}/cancel"
+
+    asked = client.get(url, query_string={"from": "2026-07-07"})
+    assert "Cancel STEM Lab Alpha on 8 dates from Tue 7 Jul on?" in page_text(asked)
+    assert "<html" in text(asked)  # a page of its own without htmx
+    done = client.post(url, data={"csrf_token": csrf_token(asked), "from": "2026-07-07"})
+
+    assert done.status_code == 302 and done.headers["Location"] == "/my"
+    assert "Cancelled 8 dates; the periods are free again." in page_text(client.get("/my"))
+    now = statuses()
+    assert {now[d] for d in TUESDAYS if d >= date(2026, 7, 7)} == {"cancelled"}
+    assert {now[d] for d in TUESDAYS[:3]} == {"confirmed"}
+
+
+def test_cancelling_all_cancels_the_series(site, school, ada_series):
+    client = signed_in(site, school["ada"])
+    url = f"/my/series/{ada_series['id']}/cancel"
+
+    asked = client.get(url, headers=HX)
+    assert "Cancel all 12 dates still to come of STEM Lab Alpha?" in page_text(asked)
+    assert "<html" not in text(asked)
+    done = client.post(url, data={"csrf_token": csrf_token(asked), "from": ""}, headers=HX)
+
+    words = item_of(done, ada_series)
+    assert "Cancelled 12 dates; the periods are free again." in words
+    assert "Repeats Cancelled" in words and "No date still to come" in words
+    assert "Cancel all…" not in words and "Change for all…" not in words
+    assert series_rows()[0].status == "cancelled"
+
+
+def test_a_new_purpose_for_all_asks_first_then_changes_every_date_to_come(site, school, ada_series):
+    client = signed_in(site, school["ada"])
+    url = f"/my/series/{ada_series['id']}/purpose"
+
+    asked = client.get(url, query_string={"purpose": "Year 10 Biology"}, headers=HX)
+    assert ("Change the purpose of the 12 dates still to come to “Year 10 Biology”?"
+            in page_text(asked))  # fmt: skip
+    fresh()
+    assert db.session.scalar(select(Series.purpose)) == "Grade 10 Chemistry"
+    done = client.post(
+        url, data={"csrf_token": csrf_token(asked), "purpose": "Year 10 Biology"}, headers=HX
+    )
+
+    assert "Purpose changed for 12 dates." in item_of(done, ada_series)
+    fresh()
+    assert set(db.session.scalars(select(Reservation.purpose).where(
+        Reservation.series_id.is_not(None)))) == {"Year 10 Biology"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("purpose", "message"),
+    [(" ", "The purpose must be 1 to 200 characters."),
+     ("Bell\x07", "Must not contain control characters."),
+     ("x" * 201, "The purpose must be 1 to 200 characters.")],
+    ids=["empty", "control-character", "too-long"],
+)  # fmt: skip
+def test_a_bad_purpose_for_all_says_why_and_changes_nothing(
+    site, school, ada_series, purpose, message
+):
+    client = signed_in(site, school["ada"])
+    response = client.get(
+        f"/my/series/{ada_series['id']}/purpose", query_string={"purpose": purpose}, headers=HX
+    )
+    assert message in page_text(response)
+    fresh()
+    assert db.session.scalar(select(Series.purpose)) == "Grade 10 Chemistry"
+
+
+def test_someone_elses_series_is_not_found_and_unchanged(site, school, ada_series):
+    client = signed_in(site, school["ben"])
+    token = csrf_token(client.get("/my"))
+    url = f"/my/series/{ada_series['id']}"
+
+    responses = [
+        client.get(f"{url}/cancel"),
+        client.post(f"{url}/cancel", data={"csrf_token": token}),
+        client.get(f"{url}/purpose", query_string={"purpose": "Mine"}),
+        client.post(f"{url}/purpose", data={"csrf_token": token, "purpose": "Mine"}),
+        client.get("/my/series/ser_0000000000/cancel"),
+    ]
+
+    assert [r.status_code for r in responses] == [404] * 5
+    assert set(statuses().values()) == {"confirmed"}
+
+
+def test_changing_a_series_needs_the_csrf_token(site, school, ada_series):
+    client = signed_in(site, school["ada"])
+    url = f"/my/series/{ada_series['id']}"
+    assert client.post(f"{url}/cancel").status_code == 400
+    assert client.post(f"{url}/purpose", data={"purpose": "Forged"}).status_code == 400
+    assert set(statuses().values()) == {"confirmed"}
+
+
+def test_dates_already_begun_are_left_as_they_were(site, school, ada_series, freeze):
+    freeze(2026, 6, 16, 10, 30)  # the third Tuesday's period 2 has begun
+    client = signed_in(site, school["ada"])
+
+    page = client.get("/my")
+
+    words = item_of(page, ada_series)
+    assert "Next: Tue 30 Jun 2026" in words
+    assert "Tue 16 Jun 2026 Confirmed begun Tue 23 Jun" in words
+    asked = client.get(f"/my/series/{ada_series['id']}/cancel")
+    assert "Cancel all 9 dates still to come of STEM Lab Alpha?" in page_text(asked)
