@@ -2,8 +2,12 @@
 
 Confirming runs the whole rules engine again through ``update_reservation``, as
 ``PATCH /v1/reservations/:id`` does: what changed since the request (a facility closed, a
-blackout added) can still refuse it, and then nothing changes.
+blackout added) can still refuse it, and then nothing changes. A series waiting for approval
+is one request: Confirm all and Reject all go through ``update_series`` (all its waiting
+dates or none), and its dates open under it to be decided one by one.
 """
+
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
@@ -12,10 +16,12 @@ from ..auth.permissions import may_confirm_own
 from ..booking import (
     RuleViolation,
     get_schedule,
+    get_series,
     get_setting,
     has_started,
     school_now,
     update_reservation,
+    update_series,
 )
 from ..errors import Forbidden, NotFound, ValidationError
 from ..extensions import db, htmx
@@ -40,6 +46,33 @@ def pending_reservations(now):
         .order_by(Reservation.date, Reservation.start_slot, Reservation.created_at)
     ).all()
     return [r for r in rows if not has_started(r, now)]
+
+
+@dataclass(frozen=True)
+class SeriesRequest:
+    """A series' dates waiting for approval, shown as one request."""
+
+    series: object
+    dates: list  # its pending reservations, soonest first
+
+
+def queue_of(pending):
+    """The queue's requests: each reservation, or each series' dates as one request where
+    its soonest date is."""
+    requests, by_series = [], {}
+    for reservation in pending:
+        if reservation.series_id is None:
+            requests.append(reservation)
+        elif reservation.series_id in by_series:
+            by_series[reservation.series_id].dates.append(reservation)
+        else:
+            by_series[reservation.series_id] = SeriesRequest(reservation.series, [reservation])
+            requests.append(by_series[reservation.series_id])
+    return requests
+
+
+def waiting_count():
+    return len(queue_of(pending_reservations(school_now())))
 
 
 @bp.get("")
@@ -90,13 +123,79 @@ def _decide(public_id, status):
             form=ActionForm(formdata=None),
             may_confirm=_may_confirm(),
             schedule=get_schedule(),
-            waiting=len(pending_reservations(school_now())),
+            waiting=waiting_count(),
         )
     if error and reservation.status == "pending":  # shown on its row, which is still there
         return _queue(errors={reservation.public_id: error}, status=422)
     what = f"{reservation.facility.name}, {reservation.date:%a %-d %b}"
     flash(f"{what}: {error or notice}", "error" if error else "info")
     return redirect(url_for("admin_approvals.index"), code=303)
+
+
+@bp.post("/series/<public_id>/confirm")
+@requires("reservations:approve")
+def confirm_series(public_id):
+    """Confirm every waiting date of a series if the rules still allow each; else none."""
+    return _decide_series(public_id, "confirmed")
+
+
+@bp.post("/series/<public_id>/reject")
+@requires("reservations:approve")
+def reject_series(public_id):
+    """Reject (cancel) every waiting date of a series; dates already confirmed stay."""
+    return _decide_series(public_id, "cancelled")
+
+
+def _decide_series(public_id, status):
+    actor = current_actor()
+    try:
+        series = get_series(actor, public_id)
+    except NotFound:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    waiting = [r for r in pending_reservations(school_now()) if r.series_id == series.id]
+    error = None
+    try:
+        update_series(actor, series, status=status, only_pending=status == "cancelled")
+    except NotFound:
+        abort(404)  # deleted meanwhile
+    except RuleViolation as refusal:
+        error = (
+            f"The rules now refuse {refusal.date:%a %-d %b}: {refusal.message} ({refusal.rule}) "
+            "Nothing was confirmed; decide the dates one by one below."
+        )
+    except (Forbidden, ValidationError) as exc:  # one's own request, where not allowed
+        error = next(iter(exc.fields.values())) if isinstance(exc, ValidationError) else exc.message
+    decided = sum(r.status == status for r in waiting)
+    if not error and not decided:
+        error = "Already decided; nothing changed."
+    notice = None if error else _done_series(series, status, decided)
+    if htmx:
+        return render_template(
+            "admin/partials/approval_series.html",
+            item=SeriesRequest(series, waiting),
+            error=error,
+            notice=notice,
+            errors={},
+            form=ActionForm(formdata=None),
+            may_confirm=_may_confirm(),
+            schedule=get_schedule(),
+            today=school_now().date(),
+            waiting_count=waiting_count(),
+        )
+    if error and any(r.status == "pending" for r in waiting):
+        return _queue(errors={series.public_id: error}, status=422)
+    flash(f"{series.facility.name}, {series.account.name}: {error or notice}",
+          "error" if error else "info")  # fmt: skip
+    return redirect(url_for("admin_approvals.index"), code=303)
+
+
+def _done_series(series, status, decided):
+    dates = f"{decided} date{'s' if decided != 1 else ''}"
+    if status == "confirmed":
+        return f"Confirmed {dates}: {series.account.name} has {series.facility.name} as requested."
+    return f"Rejected {dates}: the periods are free again for everyone."
 
 
 def _done(reservation):
@@ -114,7 +213,8 @@ def _may_confirm():
 def _queue(errors=None, status=200):
     return render_template(
         "admin/approvals.html",
-        pending=pending_reservations(school_now()),
+        pending=queue_of(pending_reservations(school_now())),
+        today=school_now().date(),
         errors=errors or {},
         form=ActionForm(),
         may_confirm=_may_confirm(),

@@ -166,3 +166,42 @@ def test_repeating_booking_without_javascript(open_page, server, school, term):
     expect(page.get_by_text(re.compile(r"^Booked STEM Lab Alpha on 9 dates"))).to_be_visible()
     expect(page.get_by_role("listitem").filter(has_text="Repeats")).to_contain_text("9 booked")
     assert len(series_dates()) == 9
+
+
+def test_approver_confirms_a_repeating_request_at_once(
+    page, server, school, term, create_account, auth_headers
+):
+    """A weekly request for the auditorium is one row of the queue; Confirm all confirms
+    every date in place."""
+    day = school["day"]
+    create_account(role="approver", name="Cy Diaz")
+    body = {"facility_id": "auditorium", "first_date": day.isoformat(), "start_slot": 4,
+            "end_slot": 5, "repeat": {"weekdays": [f"{day:%a}".lower()]},
+            "until": (day + timedelta(weeks=3)).isoformat(),
+            "purpose": "Year 11 assembly"}  # fmt: skip
+    created = requests.post(
+        f"{server}/v1/series", json=body, headers=auth_headers(school["ada"]), timeout=10
+    )
+    assert created.status_code == 201, created.text
+    sign_in(page, "Cy Diaz", "/admin/approvals", role="approver")
+
+    expect(page.get_by_text("1 request waiting.")).to_be_visible()
+    item = page.locator(f"#approval-{created.json()['id']}")
+    expect(item).to_contain_text(f"Every {day:%A}, periods 4–5, to")
+    expect(item).to_contain_text("4 dates waiting")
+    item.get_by_text("Decide the dates one by one (4)").click()
+    shoot(page, "approvals-series")
+
+    settled(page)
+    item.get_by_role("button", name=re.compile("^Confirm all 4 dates")).click()
+    expect(item.get_by_role("status")).to_have_text(
+        "Confirmed 4 dates: Ada Park has Main Auditorium as requested."
+    )
+    expect(item.get_by_role("status")).to_be_focused()
+    expect(page.get_by_text("Nothing else waiting for approval.")).to_be_visible()
+    shoot(page, "approvals-series-confirmed")
+    db.session.rollback()
+    statuses = db.session.scalars(db.select(Reservation.status).where(
+        Reservation.series_id.is_not(None))).all()  # fmt: skip
+    assert statuses == ["confirmed"] * 4
+    assert_same_origin_and_quiet(page, server)
