@@ -1,7 +1,10 @@
-"""Admin pages: school-wide settings, the rule parameters, the bell schedule and blackout dates.
+"""Admin pages: school-wide settings, the rule parameters, the bell schedule, the school
+calendar (terms, the timetable cycle, the school days) and blackout dates.
 
-The page has three sections, each with its own form. With htmx a form replaces only its
-section; without JavaScript it posts, and the page comes back with the section's outcome.
+Each section has its own form. With htmx a form replaces only its section; without
+JavaScript it posts, and the page comes back with the section's outcome. The calendar's
+sections are saved through ``update_school_calendar``, as ``PATCH /v1/school`` is: each
+whole, or not at all.
 """
 
 from datetime import date
@@ -14,28 +17,37 @@ from ..booking import (
     MAX_PERIODS,
     POLICY_FLAGS,
     RULE_PARAM_RANGES,
+    WEEKDAYS,
     bookings_during,
     create_blackout,
     delete_blackout,
     describe,
     find_facilities,
+    get_cycle,
     get_facility,
     get_rule_params,
     get_schedule,
+    get_setting,
     list_blackouts,
+    school_days,
     school_now,
+    terms_from,
     update_bell_schedule,
     update_rule_params,
+    update_school_calendar,
+    week_label,
 )
+from ..booking.school_calendar import MAX_TERMS
 from ..errors import NotFound, ValidationError
 from ..extensions import htmx
 from . import current_actor
 from .admin import requires
-from .forms import ActionForm, BlackoutForm, RuleParamsForm
+from .forms import ActionForm, BlackoutForm, CycleForm, RuleParamsForm, SchoolDaysForm
 
 bp = Blueprint("admin_settings", __name__, url_prefix="/admin/settings")
 
 SPARE_PERIODS = 2  # empty rows under the bell schedule, to add periods without JavaScript
+SPARE_TERMS = 2  # and under the terms
 
 
 @bp.get("")
@@ -67,23 +79,74 @@ def save_rules():
 @requires("settings:manage")
 def save_bell_schedule():
     """Replace the bell schedule as a whole; empty rows and rows ticked "Remove" are left out."""
-    removed = set(request.form.getlist("remove"))
-    rows = [
-        {"start": start.strip(), "end": end.strip(), "remove": str(i) in removed}
-        for i, (start, end) in enumerate(
-            zip_longest(request.form.getlist("start"), request.form.getlist("end"), fillvalue="")
-        )
-    ][:100]
-    kept = [i for i, row in enumerate(rows) if (row["start"] or row["end"]) and not row["remove"]]
+    rows = _table_rows(("start", "end"))
+    kept = _kept(rows)
     error = None
     if ActionForm().validate_on_submit():
+        periods = [_cells(rows[i], ("start", "end")) for i in kept]
         try:
-            update_bell_schedule(current_actor(), [rows[i] for i in kept], school_now().date())
+            update_bell_schedule(current_actor(), periods, school_now().date())
         except ValidationError as exc:
             error = _place_period_errors(rows, kept, exc.fields)
         else:
             return _saved("bell", "Bell schedule saved.")
     return _section("bell", {"bell_rows": rows, "bell_error": error}, status=400)
+
+
+@bp.post("/terms")
+@requires("settings:manage")
+def save_terms():
+    """Replace the terms as a whole; empty rows and rows ticked "Remove" are left out."""
+    rows = _table_rows(("name", "start", "end"), prefix="term_")
+    kept = _kept(rows)
+    error = None
+    if ActionForm().validate_on_submit():
+        terms = [_cells(rows[i], ("name", "start", "end")) for i in kept]
+        try:
+            update_school_calendar(current_actor(), school_now().date(), terms=terms)
+        except ValidationError as exc:
+            error = _place_row_errors(rows, kept, exc.fields, "terms.", "the terms marked below")
+        else:
+            return _saved("terms", "Terms saved.")
+    return _section("terms", {"term_rows": rows, "terms_error": error}, status=400)
+
+
+@bp.post("/cycle")
+@requires("settings:manage")
+def save_cycle():
+    """Store the timetable cycle: how many weeks, and the Monday that starts week A."""
+    form = CycleForm()
+    if form.validate_on_submit():
+        weeks = (form.weeks.data or "").strip()
+        cycle = {"weeks": int(weeks) if weeks.isdigit() else weeks}
+        if (form.start.data or "").strip():
+            cycle["start"] = form.start.data.strip()
+        try:
+            update_school_calendar(current_actor(), school_now().date(), cycle=cycle)
+        except ValidationError as exc:
+            for key, message in exc.fields.items():
+                field = getattr(form, key.removeprefix("cycle."), None)
+                (field.errors if field is not None else form.form_errors).append(message)
+        else:
+            return _saved("cycle", _cycle_message())
+    return _section("cycle", {"cycle_form": form}, status=400)
+
+
+@bp.post("/school-days")
+@requires("settings:manage")
+def save_school_days():
+    """Store the weekdays the school teaches; R-07 refuses bookings on the others."""
+    form = SchoolDaysForm()
+    if form.validate_on_submit():
+        try:
+            update_school_calendar(
+                current_actor(), school_now().date(), school_days=form.school_days.data or []
+            )
+        except ValidationError as exc:
+            form.school_days.errors = list(exc.fields.values())
+        else:
+            return _saved("school-days", "School days saved; bookings follow them from now on.")
+    return _section("school-days", {"school_days_form": form}, status=400)
 
 
 @bp.post("/blackouts")
@@ -130,20 +193,42 @@ def remove_blackout(blackout_id):
 SECTIONS = {
     "rules": "admin/partials/settings_rules.html",
     "bell": "admin/partials/settings_bell.html",
+    "terms": "admin/partials/settings_terms.html",
+    "cycle": "admin/partials/settings_cycle.html",
+    "school-days": "admin/partials/settings_school_days.html",
     "blackouts": "admin/partials/settings_blackouts.html",
 }
 
 
 def _context(**overrides):
-    """Everything the three sections show, with a section's submitted state in ``overrides``."""
+    """Everything the sections show, with a section's submitted state in ``overrides``."""
     schedule = get_schedule()
-    upcoming, ended = list_blackouts(school_now().date())
+    today = school_now().date()
+    upcoming, ended = list_blackouts(today)
+    cycle = get_cycle()
     context = {
         "rules_form": RuleParamsForm(formdata=None, data=get_rule_params()),
         "bell_rows": [
             {"start": f"{slot.start:%H:%M}", "end": f"{slot.end:%H:%M}"} for slot in schedule.slots
         ],
         "bell_error": None,
+        "term_rows": [
+            {"name": t.name, "start": t.start.isoformat(), "end": t.end.isoformat()}
+            for t in terms_from(today)
+        ],
+        "terms_error": None,
+        "terms_default": get_setting("terms") is None,
+        "cycle_form": CycleForm(
+            formdata=None,
+            data={
+                "weeks": str(cycle.weeks),
+                "start": cycle.start.isoformat() if cycle.start else "",
+            },
+        ),
+        "this_week": week_label(today),
+        "school_days_form": SchoolDaysForm(
+            formdata=None, data={"school_days": [WEEKDAYS[d] for d in sorted(school_days())]}
+        ),
         "blackout_form": _blackout_form(formdata=None),
         "blackouts": upcoming,
         "ended_blackouts": ended,
@@ -156,6 +241,13 @@ def _context(**overrides):
     spare = max(0, min(SPARE_PERIODS, MAX_PERIODS - len(rows)))
     if not rows or rows[-1]["start"] or rows[-1]["end"]:
         context["bell_rows"] = [*rows, *({"start": "", "end": ""} for _ in range(spare))]
+    rows = context["term_rows"]
+    spare = max(0, min(SPARE_TERMS, MAX_TERMS - len(rows)))
+    if not rows or any(rows[-1].get(key) for key in ("name", "start", "end")):
+        context["term_rows"] = [
+            *rows,
+            *({"name": "", "start": "", "end": ""} for _ in range(spare)),
+        ]
     return context
 
 
@@ -209,11 +301,48 @@ def _added_message(blackout):
 
 def _place_period_errors(rows, kept, fields):
     """Attach ``"<period>.start"``-style errors to the rows as typed; return the rest."""
+    return _place_row_errors(rows, kept, fields, "", "the times marked below")
+
+
+def _place_row_errors(rows, kept, fields, prefix, marked):
+    """Attach ``"<prefix><n>.<part>"`` errors (``n`` counting the rows kept, from 1) to the
+    rows as typed; return the rest, or a pointer to ``marked``."""
     general = []
     for key, message in fields.items():
-        period, _, part = key.partition(".")
-        if period.isdigit() and part in ("start", "end"):
-            rows[kept[int(period) - 1]].setdefault("errors", {})[part] = message
+        number, _, part = key.removeprefix(prefix).partition(".")
+        if key.startswith(prefix) and number.isdigit() and part in rows[0]:
+            rows[kept[int(number) - 1]].setdefault("errors", {})[part] = message
         else:
             general.append(message)
-    return " ".join(general) or "Correct the times marked below."
+    return " ".join(general) or f"Correct {marked}."
+
+
+def _table_rows(parts, prefix=""):
+    """A table's rows as typed (fields ``<prefix><part>``, one a row), each with its "Remove"
+    tick and whether it was left empty (``new``)."""
+    removed = set(request.form.getlist("remove"))
+    columns = [request.form.getlist(prefix + part) for part in parts]
+    rows = []
+    for i, values in enumerate(zip_longest(*columns, fillvalue="")):
+        row = {part: value.strip() for part, value in zip(parts, values, strict=True)}
+        rows.append(row | {"remove": str(i) in removed, "new": not any(row.values())})
+    return rows[:100]
+
+
+def _kept(rows):
+    """The rows to save: filled in, and not ticked "Remove"."""
+    return [i for i, row in enumerate(rows) if not row["new"] and not row["remove"]]
+
+
+def _cells(row, parts):
+    return {part: row[part] for part in parts}
+
+
+def _cycle_message():
+    cycle = get_cycle()
+    if cycle.weeks == 1:
+        return "Timetable cycle saved: every week is the same."
+    return (
+        f"Timetable cycle saved: {cycle.weeks} weeks, week A from {cycle.start:%a %-d %b %Y}. "
+        f"This week is {week_label(school_now().date()).replace('Week', 'week')}."
+    )
