@@ -27,6 +27,7 @@ from .conftest import (
     shoot,
     sign_in,
 )
+from .test_teacher_pages import outline_style, tab_to
 
 pytestmark = pytest.mark.browser
 
@@ -144,6 +145,48 @@ def test_cancel_one_date_of_a_series_for_an_exam(page, server, school, term, aut
     assert db.session.scalar(db.select(Series.status)) == "active"
     page.goto(grid_path(exam))
     expect(free_cell(page, "STEM Lab Alpha", 3)).to_be_visible()
+    assert_same_origin_and_quiet(page, server)
+
+
+def test_keyboard_only_repeating_booking_and_cancelling_from_a_date(page, server, school, term):
+    """Tab, arrow keys, Space and Enter alone: repeat weekly, check, book the free dates; then
+    on My reservations open the dates and cancel the last five, from the sixth on."""
+    day = school["day"]
+    sign_in(page, "Ada Park", grid_path(day))
+    target = f"{cell_label('STEM Lab Alpha', 3)}, free. Book it"
+    tab_to(page, f"el.getAttribute('aria-label') === {target!r}")
+    page.keyboard.press("Enter")
+    panel = page.locator("#booking-panel")
+    expect(panel.get_by_role("heading", name="Book STEM Lab Alpha")).to_be_focused()
+    tab_to(page, "el.name === 'purpose'", limit=5)
+    page.keyboard.type("Year 9 chemistry")
+    tab_to(page, "el.name === 'repeat'", limit=5)
+    page.keyboard.press("ArrowDown")  # Does not repeat -> Every week
+    expect(panel.get_by_label("Repeat until")).to_be_visible()
+    tab_to(page, "el.textContent === 'Book'", limit=12)
+    assert outline_style(page) != "none"
+    page.keyboard.press("Enter")
+    expect(panel.get_by_role("heading", name="Check the dates: STEM Lab Alpha")).to_be_focused()
+    tab_to(page, "el.textContent.startsWith('Book the 9 free dates')", limit=5)
+    page.keyboard.press("Enter")
+    expect(panel.get_by_role("heading", name="Booked 9 dates")).to_be_focused()
+
+    page.goto("/my")
+    tab_to(page, "el.tagName === 'SUMMARY'")
+    assert outline_style(page) != "none"
+    page.keyboard.press("Enter")
+    sixth = term["dates"][5]
+    tab_to(page, f"el.getAttribute('aria-label') === 'Cancel from here, {sixth:%a %-d %b} on'")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("group", name="Confirm cancelling")).to_contain_text(
+        f"Cancel STEM Lab Alpha on 5 dates from {sixth:%a %-d %b} on?"
+    )
+    tab_to(page, "el.textContent === 'Yes, cancel them'", limit=5)
+    page.keyboard.press("Enter")
+    done = page.get_by_role("status")
+    expect(done).to_have_text("Cancelled 5 dates; the periods are free again.")
+    expect(done).to_be_focused()
+    assert series_dates() == [d for d in term["dates"][:5] if d != term["clash"]]
     assert_same_origin_and_quiet(page, server)
 
 
