@@ -337,6 +337,27 @@ def create_series(actor, *args, on_conflict="fail", dry_run=False, now=None, **k
     raise AssertionError("unreachable")
 
 
+def create_series_as_asked(actor, facility, asked, account=None):
+    """``create_series`` for a request that ``schemas.SeriesCreate`` parsed (the API's body,
+    or the booking form's fields): its pattern, periods, purpose and options as sent."""
+    repeat = asked.repeat
+    return create_series(
+        actor,
+        facility,
+        asked.first_date,
+        Repeat(tuple(repeat.weekdays), repeat.every_weeks, repeat.cycle_week),
+        asked.start_slot,
+        asked.end_slot,
+        asked.purpose,
+        until=asked.until,
+        attendees=asked.attendees,
+        account=account,
+        overrides=asked.override,
+        on_conflict=asked.on_conflict,
+        dry_run=asked.dry_run,
+    )
+
+
 def _refuse(plan, on_conflict):
     refused = [o for o in plan.occurrences if o.refusal is not None]
     if refused and (on_conflict == "fail" or len(refused) == len(plan.occurrences)):

@@ -1,11 +1,12 @@
 """The booking form's "Repeat": every date's outcome first, then the series itself.
 
-A repeating booking posted without ``book`` is checked through ``create_series(...,
-dry_run=True)``, which writes nothing, and the page shows each date's outcome. Its button
-posts the same fields again with ``book=all`` (``on_conflict="fail"``: every date or none)
-or ``book=free`` (``"skip"``: the dates that are free). Between the two steps the pattern
-travels in hidden fields, with the dates that were free, so that a date taken meanwhile is
-named as such rather than silently missing.
+A repeating booking posted without ``book`` is checked with ``dry_run``, which writes
+nothing, and the page shows each date's outcome. Its button posts the same fields again
+with ``book=all`` (``on_conflict="fail"``: every date or none) or ``book=free``
+(``"skip"``: the dates that are free). Both go through ``create_series_as_asked``, as
+``POST /v1/series`` does. Between the two steps the pattern travels in hidden fields, with
+the dates that were free, so that a date taken meanwhile is named as such rather than
+silently missing.
 """
 
 import re
@@ -15,9 +16,8 @@ from flask import flash, redirect, render_template, request, url_for
 
 from ..booking import (
     WEEKDAYS,
-    Repeat,
     SeriesRefused,
-    create_series,
+    create_series_as_asked,
     day_availability,
     get_cycle,
     school_days,
@@ -94,19 +94,7 @@ def book_series(form, facility):
     action = request.form.get("book")
     data = parse_values(SeriesCreate, _series_values(form, action))
     try:
-        plan, booked = create_series(
-            current_actor(),
-            facility,
-            data.first_date,
-            Repeat(tuple(data.repeat.weekdays), data.repeat.every_weeks, data.repeat.cycle_week),
-            data.start_slot,
-            data.end_slot,
-            data.purpose,
-            until=data.until,
-            attendees=data.attendees,
-            on_conflict=data.on_conflict,
-            dry_run=data.dry_run,
-        )
+        plan, booked = create_series_as_asked(current_actor(), facility, data)
     except SeriesRefused as refused:
         # Taken or refused since the dates were checked: say what each one gets now.
         status = 409 if refused.first.rule == "R-03" else 422
