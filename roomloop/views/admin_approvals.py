@@ -32,6 +32,7 @@ from .forms import ActionForm
 
 bp = Blueprint("admin_approvals", __name__, url_prefix="/admin/approvals")
 
+DECISIONS = {"confirm": "confirmed", "reject": "cancelled"}
 DONE = {
     "confirmed": "Confirmed: {name} has {facility} as requested.",
     "cancelled": "Rejected: the periods are free again for everyone.",
@@ -100,19 +101,14 @@ def _decide(public_id, status):
     reservation = db.session.scalar(select(Reservation).where(Reservation.public_id == public_id))
     if reservation is None or not ActionForm().validate_on_submit():
         abort(404 if reservation is None else 400)
-    error = None
-    try:
-        reservation = update_reservation(
-            current_actor(), reservation, status=status, seen_status="pending"
-        )
-    except NotFound:
-        abort(404)  # deleted meanwhile
-    except RuleViolation as refusal:
-        error = f"The rules now refuse it: {refusal.message} ({refusal.rule})"
-    except ValidationError as exc:
-        error = next(iter(exc.fields.values()))
-    except Forbidden as exc:  # one's own request, where the school does not allow it
-        error = exc.message
+
+    def change():
+        # The row is locked and read again into this same object: ``reservation`` is current.
+        update_reservation(current_actor(), reservation, status=status, seen_status="pending")
+
+    error = _attempt(
+        change, lambda refusal: f"The rules now refuse it: {refusal.message} ({refusal.rule})"
+    )
     notice = None if error else _done(reservation)
     if htmx:
         return render_template(
@@ -132,41 +128,26 @@ def _decide(public_id, status):
     return redirect(url_for("admin_approvals.index"), code=303)
 
 
-@bp.post("/series/<public_id>/confirm")
+@bp.post("/series/<public_id>/<any(confirm, reject):action>")
 @requires("reservations:approve")
-def confirm_series(public_id):
-    """Confirm every waiting date of a series if the rules still allow each; else none."""
-    return _decide_series(public_id, "confirmed")
-
-
-@bp.post("/series/<public_id>/reject")
-@requires("reservations:approve")
-def reject_series(public_id):
-    """Reject (cancel) every waiting date of a series; dates already confirmed stay."""
-    return _decide_series(public_id, "cancelled")
-
-
-def _decide_series(public_id, status):
-    actor = current_actor()
+def decide_series(public_id, action):
+    """Confirm every waiting date of a series if the rules still allow each, else none; or
+    reject (cancel) every waiting date, leaving those already confirmed."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    actor, status = current_actor(), DECISIONS[action]
     try:
         series = get_series(actor, public_id)
     except NotFound:
         abort(404)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     waiting = [r for r in pending_reservations(school_now()) if r.series_id == series.id]
-    error = None
-    try:
-        update_series(actor, series, status=status, only_pending=status == "cancelled")
-    except NotFound:
-        abort(404)  # deleted meanwhile
-    except RuleViolation as refusal:
-        error = (
+    error = _attempt(
+        lambda: update_series(actor, series, status=status, only_pending=status == "cancelled"),
+        lambda refusal: (
             f"The rules now refuse {refusal.date:%a %-d %b}: {refusal.message} ({refusal.rule}) "
             "Nothing was confirmed; decide the dates one by one below."
-        )
-    except (Forbidden, ValidationError) as exc:  # one's own request, where not allowed
-        error = next(iter(exc.fields.values())) if isinstance(exc, ValidationError) else exc.message
+        ),
+    )
     decided = sum(r.status == status for r in waiting)
     if not error and not decided:
         error = "Already decided; nothing changed."
@@ -189,6 +170,22 @@ def _decide_series(public_id, status):
     flash(f"{series.facility.name}, {series.account.name}: {error or notice}",
           "error" if error else "info")  # fmt: skip
     return redirect(url_for("admin_approvals.index"), code=303)
+
+
+def _attempt(change, refused):
+    """Make ``change``; return ``None``, or why it was refused in words (a rule's refusal as
+    ``refused`` words it). What is no longer there is 404."""
+    try:
+        change()
+    except NotFound:
+        abort(404)
+    except RuleViolation as refusal:
+        return refused(refusal)
+    except ValidationError as exc:
+        return next(iter(exc.fields.values()))
+    except Forbidden as exc:  # one's own request, where the school does not allow it
+        return exc.message
+    return None
 
 
 def _done_series(series, status, decided):
