@@ -7,6 +7,7 @@ sections are saved through ``update_school_calendar``, as ``PATCH /v1/school`` i
 whole, or not at all.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from itertools import zip_longest
 
@@ -46,8 +47,22 @@ from .forms import ActionForm, BlackoutForm, CycleForm, RuleParamsForm, SchoolDa
 
 bp = Blueprint("admin_settings", __name__, url_prefix="/admin/settings")
 
-SPARE_PERIODS = 2  # empty rows under the bell schedule, to add periods without JavaScript
-SPARE_TERMS = 2  # and under the terms
+
+@dataclass(frozen=True)
+class Table:
+    """A section typed as a table, a row a period or a term, saved whole or not at all."""
+
+    section: str  # its id; the template shows ``<section>_rows`` and ``<section>_error``
+    parts: tuple  # the columns, as the domain names them
+    fields: str  # the form's fields are ``<fields><part>``, one a row
+    errors: str  # the domain's errors are keyed ``<errors><row>.<part>`` (rows kept, from 1)
+    marked: str  # what the error summary asks to correct
+    most: int  # rows at most
+    spare: int = 2  # empty rows under the others, to add one without JavaScript
+
+
+BELL = Table("bell", ("start", "end"), "", "", "the times", MAX_PERIODS)
+TERMS = Table("terms", ("name", "start", "end"), "term_", "terms.", "the terms", MAX_TERMS)
 
 
 @bp.get("")
@@ -79,74 +94,62 @@ def save_rules():
 @requires("settings:manage")
 def save_bell_schedule():
     """Replace the bell schedule as a whole; empty rows and rows ticked "Remove" are left out."""
-    rows = _table_rows(("start", "end"))
-    kept = _kept(rows)
-    error = None
-    if ActionForm().validate_on_submit():
-        periods = [_cells(rows[i], ("start", "end")) for i in kept]
-        try:
-            update_bell_schedule(current_actor(), periods, school_now().date())
-        except ValidationError as exc:
-            error = _place_period_errors(rows, kept, exc.fields)
-        else:
-            return _saved("bell", "Bell schedule saved.")
-    return _section("bell", {"bell_rows": rows, "bell_error": error}, status=400)
+    return _save_table(
+        BELL,
+        lambda periods: update_bell_schedule(current_actor(), periods, school_now().date()),
+        "Bell schedule saved.",
+    )
 
 
 @bp.post("/terms")
 @requires("settings:manage")
 def save_terms():
     """Replace the terms as a whole; empty rows and rows ticked "Remove" are left out."""
-    rows = _table_rows(("name", "start", "end"), prefix="term_")
-    kept = _kept(rows)
-    error = None
-    if ActionForm().validate_on_submit():
-        terms = [_cells(rows[i], ("name", "start", "end")) for i in kept]
-        try:
-            update_school_calendar(current_actor(), school_now().date(), terms=terms)
-        except ValidationError as exc:
-            error = _place_row_errors(rows, kept, exc.fields, "terms.", "the terms marked below")
-        else:
-            return _saved("terms", "Terms saved.")
-    return _section("terms", {"term_rows": rows, "terms_error": error}, status=400)
+    return _save_table(
+        TERMS,
+        lambda terms: update_school_calendar(current_actor(), school_now().date(), terms=terms),
+        "Terms saved.",
+    )
 
 
 @bp.post("/cycle")
 @requires("settings:manage")
 def save_cycle():
     """Store the timetable cycle: how many weeks, and the Monday that starts week A."""
-    form = CycleForm()
-    if form.validate_on_submit():
-        weeks = (form.weeks.data or "").strip()
-        cycle = {"weeks": int(weeks) if weeks.isdigit() else weeks}
-        if (form.start.data or "").strip():
-            cycle["start"] = form.start.data.strip()
-        try:
-            update_school_calendar(current_actor(), school_now().date(), cycle=cycle)
-        except ValidationError as exc:
-            for key, message in exc.fields.items():
-                field = getattr(form, key.removeprefix("cycle."), None)
-                (field.errors if field is not None else form.form_errors).append(message)
-        else:
-            return _saved("cycle", _cycle_message())
-    return _section("cycle", {"cycle_form": form}, status=400)
+    return _save_calendar("cycle", CycleForm(), "cycle", _cycle_of, _cycle_message)
 
 
 @bp.post("/school-days")
 @requires("settings:manage")
 def save_school_days():
     """Store the weekdays the school teaches; R-07 refuses bookings on the others."""
-    form = SchoolDaysForm()
+    return _save_calendar(
+        "school-days",
+        SchoolDaysForm(),
+        "school_days",
+        lambda form: form.school_days.data or [],
+        lambda: "School days saved; bookings follow them from now on.",
+    )
+
+
+def _save_calendar(section, form, part, value_of, saved):
+    """Store one part of the school calendar from ``form`` through ``update_school_calendar``
+    (``part``: its argument; errors keyed ``part`` or ``part.<field>`` go to the field)."""
     if form.validate_on_submit():
         try:
-            update_school_calendar(
-                current_actor(), school_now().date(), school_days=form.school_days.data or []
-            )
+            update_school_calendar(current_actor(), school_now().date(), **{part: value_of(form)})
         except ValidationError as exc:
-            form.school_days.errors = list(exc.fields.values())
+            for key, message in exc.fields.items():
+                field = getattr(form, key.removeprefix(f"{part}."), None)
+                (field.errors if field is not None else form.form_errors).append(message)
         else:
-            return _saved("school-days", "School days saved; bookings follow them from now on.")
-    return _section("school-days", {"school_days_form": form}, status=400)
+            return _saved(section, saved())
+    return _section(section, {f"{part}_form": form}, status=400)
+
+
+def _cycle_of(form):
+    weeks, start = (form.weeks.data or "").strip(), (form.start.data or "").strip()
+    return {"weeks": int(weeks) if weeks.isdigit() else weeks} | ({"start": start} if start else {})
 
 
 @bp.post("/blackouts")
@@ -212,7 +215,7 @@ def _context(**overrides):
             {"start": f"{slot.start:%H:%M}", "end": f"{slot.end:%H:%M}"} for slot in schedule.slots
         ],
         "bell_error": None,
-        "term_rows": [
+        "terms_rows": [
             {"name": t.name, "start": t.start.isoformat(), "end": t.end.isoformat()}
             for t in terms_from(today)
         ],
@@ -237,17 +240,12 @@ def _context(**overrides):
         "notice": {},
     }
     context.update(overrides)
-    rows = context["bell_rows"]
-    spare = max(0, min(SPARE_PERIODS, MAX_PERIODS - len(rows)))
-    if not rows or rows[-1]["start"] or rows[-1]["end"]:
-        context["bell_rows"] = [*rows, *({"start": "", "end": ""} for _ in range(spare))]
-    rows = context["term_rows"]
-    spare = max(0, min(SPARE_TERMS, MAX_TERMS - len(rows)))
-    if not rows or any(rows[-1].get(key) for key in ("name", "start", "end")):
-        context["term_rows"] = [
-            *rows,
-            *({"name": "", "start": "", "end": ""} for _ in range(spare)),
-        ]
+    for table in (BELL, TERMS):
+        rows = context[f"{table.section}_rows"]
+        spare = max(0, min(table.spare, table.most - len(rows)))
+        if not rows or any(rows[-1].get(part) for part in table.parts):
+            empty = dict.fromkeys(table.parts, "")
+            context[f"{table.section}_rows"] = [*rows, *(dict(empty) for _ in range(spare))]
     return context
 
 
@@ -299,43 +297,40 @@ def _added_message(blackout):
     return message
 
 
-def _place_period_errors(rows, kept, fields):
-    """Attach ``"<period>.start"``-style errors to the rows as typed; return the rest."""
-    return _place_row_errors(rows, kept, fields, "", "the times marked below")
+def _save_table(table, save, saved):
+    """``save`` the rows of ``table`` as typed, those filled in and not ticked "Remove"; or
+    show the section again with each error on its row."""
+    removed = set(request.form.getlist("remove"))
+    columns = [request.form.getlist(table.fields + part) for part in table.parts]
+    rows = []
+    for i, values in enumerate(zip_longest(*columns, fillvalue="")):
+        row = {part: value.strip() for part, value in zip(table.parts, values, strict=True)}
+        rows.append(row | {"remove": str(i) in removed, "new": not any(row.values())})
+    rows = rows[:100]
+    kept = [i for i, row in enumerate(rows) if not row["new"] and not row["remove"]]
+    error = None
+    if ActionForm().validate_on_submit():
+        try:
+            save([{part: rows[i][part] for part in table.parts} for i in kept])
+        except ValidationError as exc:
+            error = _place_row_errors(table, rows, kept, exc.fields)
+        else:
+            return _saved(table.section, saved)
+    shown = {f"{table.section}_rows": rows, f"{table.section}_error": error}
+    return _section(table.section, shown, status=400)
 
 
-def _place_row_errors(rows, kept, fields, prefix, marked):
-    """Attach ``"<prefix><n>.<part>"`` errors (``n`` counting the rows kept, from 1) to the
-    rows as typed; return the rest, or a pointer to ``marked``."""
+def _place_row_errors(table, rows, kept, fields):
+    """Attach errors keyed ``<errors><n>.<part>`` to the rows as typed; return the rest, or
+    what to correct."""
     general = []
     for key, message in fields.items():
-        number, _, part = key.removeprefix(prefix).partition(".")
-        if key.startswith(prefix) and number.isdigit() and part in rows[0]:
+        number, _, part = key.removeprefix(table.errors).partition(".")
+        if key.startswith(table.errors) and number.isdigit() and part in table.parts:
             rows[kept[int(number) - 1]].setdefault("errors", {})[part] = message
         else:
             general.append(message)
-    return " ".join(general) or f"Correct {marked}."
-
-
-def _table_rows(parts, prefix=""):
-    """A table's rows as typed (fields ``<prefix><part>``, one a row), each with its "Remove"
-    tick and whether it was left empty (``new``)."""
-    removed = set(request.form.getlist("remove"))
-    columns = [request.form.getlist(prefix + part) for part in parts]
-    rows = []
-    for i, values in enumerate(zip_longest(*columns, fillvalue="")):
-        row = {part: value.strip() for part, value in zip(parts, values, strict=True)}
-        rows.append(row | {"remove": str(i) in removed, "new": not any(row.values())})
-    return rows[:100]
-
-
-def _kept(rows):
-    """The rows to save: filled in, and not ticked "Remove"."""
-    return [i for i, row in enumerate(rows) if not row["new"] and not row["remove"]]
-
-
-def _cells(row, parts):
-    return {part: row[part] for part in parts}
+    return " ".join(general) or f"Correct {table.marked} marked below."
 
 
 def _cycle_message():
