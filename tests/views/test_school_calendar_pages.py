@@ -167,6 +167,18 @@ def test_terms_with_htmx_answer_their_section_only(site, school):
 
 # --- Timetable cycle -------------------------------------------------------------------------
 
+FORM_9_JUNE = "/book?facility_id=f1&date=2026-06-09&start_slot=2&end_slot=2"
+
+
+def assert_weeks_named(client):
+    """With week A from 1 June: 9 June is in week B on the grid and the booking form, and
+    the week of 15 June is week A, each of its days."""
+    grid = text(client.get("/?date=2026-06-09"))
+    assert '<span class="week-label">· Week B</span>' in grid
+    week = text(client.get("/facilities/f1?week=2026-06-15"))
+    assert week.count('<span class="slot-time">Week A</span>') == 5
+    assert "Tuesday 9 June 2026\n    · Week B" in text(client.get(FORM_9_JUNE))
+
 
 def save_cycle(client, headers=None, **fields):
     return post_form(client, "/admin/settings", "/admin/settings/cycle", _h=headers or {},
@@ -185,12 +197,8 @@ def test_an_admin_sets_a_two_week_cycle_and_the_pages_follow(site, school):
         settings_page
     )
     assert re.search(r'<option selected value="2">2: week A, week B', settings_page)
-    grid = text(client.get("/?date=2026-06-09"))
-    assert '<span class="week-label">· Week B</span>' in grid
-    week = text(client.get("/facilities/f1?week=2026-06-15"))
-    assert week.count('<span class="slot-time">Week A</span>') == 5
-    form = text(client.get("/book?facility_id=f1&date=2026-06-09&start_slot=2&end_slot=2"))
-    assert "Tuesday 9 June 2026\n    · Week B" in form
+    assert_weeks_named(client)
+    form = text(client.get(FORM_9_JUNE))
     assert ">Week A only</option>" in form and ">Week B only</option>" in form
 
 
@@ -233,14 +241,7 @@ def test_a_two_week_cycle_is_named_on_the_grid_the_week_and_the_form(site, schoo
     with writing():
         set_setting("cycle", {"weeks": 2, "start": "2026-06-01"})
         db.session.commit()
-    client = signed_in_as(site, school["teacher"])
-
-    grid = text(client.get("/?date=2026-06-09"))
-    assert '<span class="week-label">· Week B</span>' in grid
-    week = text(client.get("/facilities/f1?week=2026-06-15"))
-    assert week.count('<span class="slot-time">Week A</span>') == 5
-    form = text(client.get("/book?facility_id=f1&date=2026-06-09&start_slot=2&end_slot=2"))
-    assert "Tuesday 9 June 2026\n    · Week B" in form
+    assert_weeks_named(signed_in_as(site, school["teacher"]))
 
 
 def test_without_a_cycle_no_week_is_named(site, school):
