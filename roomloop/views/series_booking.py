@@ -32,6 +32,8 @@ from . import current_actor
 from .series_words import WEEKDAY_NAMES, pattern_words
 
 EVERY_WEEKS = {"weekly": 1, "every-2-weeks": 2}
+AS_TYPED = ("facility_id", "date", "start_slot", "end_slot", "purpose", "attendees", "repeat",
+            "weekdays", "until")  # fmt: skip
 CYCLE_WEEK = re.compile(r"week-([a-d])")
 # The form's names for what ``SeriesCreate`` calls otherwise.
 FORM_FIELDS = {
@@ -170,13 +172,8 @@ def _preview(form, facility, data, occurrences, changed=False, status=200):
         ),
         taken_meanwhile={o.date for o in occurrences if o.refusal and o.date in checked},
         changed=changed,
-        change_url=url_for(
-            "teacher.booking_form",
-            **{name: form[name].data for name in ("facility_id", "date", "start_slot")},
-            **{name: form[name].data for name in ("end_slot", "purpose", "attendees", "until")},
-            repeat=form.repeat.data,
-            weekdays=form.weekdays.data,
-        ),
+        # The form again, as it was: every field in the query string (GET /book reads it).
+        change_url=url_for("teacher.booking_form", **{n: form[n].data for n in AS_TYPED}),
     )
 
 
