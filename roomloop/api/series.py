@@ -7,8 +7,7 @@ from flask import g, request, url_for
 from sqlalchemy import select
 
 from ..booking import (
-    Repeat,
-    create_series,
+    create_series_as_asked,
     facility_row,
     get_series,
     import_timetable,
@@ -45,21 +44,7 @@ def create_series_endpoint():
     if data.user_id is not None:
         g.actor.require("reservations:manage")  # before the lookup, which would reveal ids
         account = find(get_account, data.user_id, "user_id")
-    plan, booked = create_series(
-        g.actor,
-        facility,
-        data.first_date,
-        Repeat(tuple(data.repeat.weekdays), data.repeat.every_weeks, data.repeat.cycle_week),
-        data.start_slot,
-        data.end_slot,
-        data.purpose,
-        until=data.until,
-        attendees=data.attendees,
-        account=account,
-        overrides=data.override,
-        on_conflict=data.on_conflict,
-        dry_run=data.dry_run,
-    )
+    plan, booked = create_series_as_asked(g.actor, facility, data, account=account)
     if booked is None:
         return plan.resource()
     location = url_for("api.show_series", public_id=booked.resource["id"])

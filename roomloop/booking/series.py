@@ -372,6 +372,27 @@ def _account_unchanged(account, plan, snapshot):
     return now_held == read
 
 
+def create_series_as_asked(actor, facility, asked, account=None):
+    """``create_series`` for a request that ``schemas.SeriesCreate`` parsed (the API's body,
+    or the booking form's fields): its pattern, periods, purpose and options as sent."""
+    repeat = asked.repeat
+    return create_series(
+        actor,
+        facility,
+        asked.first_date,
+        Repeat(tuple(repeat.weekdays), repeat.every_weeks, repeat.cycle_week),
+        asked.start_slot,
+        asked.end_slot,
+        asked.purpose,
+        until=asked.until,
+        attendees=asked.attendees,
+        account=account,
+        overrides=asked.override,
+        on_conflict=asked.on_conflict,
+        dry_run=asked.dry_run,
+    )
+
+
 def _refuse(plan, on_conflict):
     """With ``fail`` a refused date refuses the series, answered as its first refusal; with
     ``skip`` only a series whose every date is refused is (a 422 of its own)."""
@@ -569,62 +590,84 @@ OCCURRENCES_LOCK = (
 )
 
 
-def update_series(actor, series, purpose=None, status=None, from_date=None, now=None):
+def update_series(
+    actor, series, purpose=None, status=None, from_date=None, now=None, only_pending=False
+):
     """Change the purpose of every date not yet begun, confirm the pending dates (approvers),
-    or cancel every date not yet begun, or those on or after ``from_date``. Each date is
-    changed as its reservation would be, with the same checks; all or none of them. The
-    series is cancelled once none of its dates is left."""
+    or cancel every date not yet begun, or those on or after ``from_date``, or with
+    ``only_pending`` only the dates still waiting for approval (an approver rejecting the
+    request leaves the dates already confirmed alone). Each date is changed as its
+    reservation would be, with the same checks; all or none of them: a refusal leaves the
+    session as it was before the call. A date the rules refuse to confirm is named by the
+    refusal's ``date``. The series is cancelled once none of its dates is left."""
     now = now or school_now()
     with writing():
-        series = _lock(series)
-        occurrences = db.session.scalars(
-            OCCURRENCES_LOCK,
-            {"series_id": series.id},
-            execution_options={"populate_existing": True},
-        ).all()
-        upcoming = [r for r in occurrences if r.status != "cancelled" and not has_started(r, now)]
-        events, changed, was_cancelled = [], False, series.status == "cancelled"
-        if purpose is not None and purpose != series.purpose:
-            # The series' own purpose is its owner's to change, even with no date left to
-            # change: an approver may read it, not rename it.
-            require_edit_reservation(actor, series)
-            for reservation in upcoming:
-                require_edit_reservation(actor, reservation)
-                if reservation.purpose != purpose:
-                    reservation.purpose = purpose
-                    events.append(("reservation.updated", reservation))
-            series.purpose, changed = purpose, True
-        if status == "cancelled":
-            for reservation in upcoming:
-                if from_date is not None and reservation.date < from_date:
-                    continue
-                require_cancel_reservation(actor, reservation)
-                reservation.status = "cancelled"
-                free_slots(reservation)
-                events.append(("reservation.cancelled", reservation))
-        elif status == "confirmed":
-            own_allowed = get_setting("approvers_confirm_own")
-            for reservation in (r for r in upcoming if r.status == "pending"):
-                require_confirm_reservation(actor, reservation, own_allowed=own_allowed)
-                outcome = evaluate(rule_context(request_for(reservation), now), confirming=True)
-                reservation.status = "confirmed"
-                reservation.rules = rules_record(outcome)
-                events.append(("reservation.confirmed", reservation))
-        if events or changed:
-            if all(r.status == "cancelled" for r in occurrences):
-                series.status = "cancelled"
-            db.session.flush()
-            schedule = get_schedule()
-            # Cancelled by this change; renaming a series already cancelled is an update.
-            ended = series.status == "cancelled" and not was_cancelled
-            kind = "series.cancelled" if ended else "series.updated"
-            _record(
-                [
-                    (kind, series_of(actor, series, schedule)),
-                    *((t, reservation_resource(r, schedule)) for t, r in events),
-                ]
-            )
+        try:
+            series = _change(actor, series, purpose, status, from_date, now, only_pending)
+        except Exception:
+            # Dates changed before the refusal must not show as changed to whoever renders
+            # the page next in this request (PostgreSQL keeps the transaction open).
+            db.session.rollback()
+            raise
         commit_keeping_loaded()
+    return series
+
+
+def _change(actor, series, purpose, status, from_date, now, only_pending):
+    series = _lock(series)
+    occurrences = db.session.scalars(
+        OCCURRENCES_LOCK,
+        {"series_id": series.id},
+        execution_options={"populate_existing": True},
+    ).all()
+    upcoming = [r for r in occurrences if r.status != "cancelled" and not has_started(r, now)]
+    events, changed, was_cancelled = [], False, series.status == "cancelled"
+    if purpose is not None and purpose != series.purpose:
+        # The series' own purpose is its owner's to change, even with no date left to
+        # change: an approver may read it, not rename it.
+        require_edit_reservation(actor, series)
+        for reservation in upcoming:
+            require_edit_reservation(actor, reservation)
+            if reservation.purpose != purpose:
+                reservation.purpose = purpose
+                events.append(("reservation.updated", reservation))
+        series.purpose, changed = purpose, True
+    if status == "cancelled":
+        for reservation in upcoming:
+            if from_date is not None and reservation.date < from_date:
+                continue
+            if only_pending and reservation.status != "pending":
+                continue
+            require_cancel_reservation(actor, reservation)
+            reservation.status = "cancelled"
+            free_slots(reservation)
+            events.append(("reservation.cancelled", reservation))
+    elif status == "confirmed":
+        own_allowed = get_setting("approvers_confirm_own")
+        for reservation in (r for r in upcoming if r.status == "pending"):
+            require_confirm_reservation(actor, reservation, own_allowed=own_allowed)
+            try:
+                outcome = evaluate(rule_context(request_for(reservation), now), confirming=True)
+            except RuleViolation as refusal:
+                refusal.date = reservation.date
+                raise
+            reservation.status = "confirmed"
+            reservation.rules = rules_record(outcome)
+            events.append(("reservation.confirmed", reservation))
+    if events or changed:
+        if all(r.status == "cancelled" for r in occurrences):
+            series.status = "cancelled"
+        db.session.flush()
+        schedule = get_schedule()
+        # Cancelled by this change; renaming a series already cancelled is an update.
+        ended = series.status == "cancelled" and not was_cancelled
+        kind = "series.cancelled" if ended else "series.updated"
+        _record(
+            [
+                (kind, series_of(actor, series, schedule)),
+                *((t, reservation_resource(r, schedule)) for t, r in events),
+            ]
+        )
     return series
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from .. import logs
 from ..auth.permissions import Actor
 from ..auth.sessions import find_signed_in_account
+from ..booking import week_label
 from ..errors import Forbidden
 from ..extensions import login_manager
 
@@ -39,6 +40,8 @@ def init_app(app):
     from .cells import cell_html, row_cells
     from .docs import bp as docs
     from .forms import LogoutForm
+    from .my_series import bp as my_series
+    from .series_words import counts_words, held_words, pattern_words
     from .teacher import bp as teacher
 
     # The cookie names a browser session, not the account: Flask-Login keeps what this method
@@ -61,9 +64,14 @@ def init_app(app):
         return render_template("errors/403.html", capability=exc.capability), 403
 
     app.register_blueprint(teacher)
+    app.register_blueprint(my_series)
 
     app.add_template_global(cell_html)
     app.add_template_global(row_cells)
+    app.add_template_global(week_label)
+    app.add_template_global(held_words)
+    app.add_template_global(pattern_words)
+    app.add_template_global(counts_words)
 
     @app.template_filter("weekday_date")
     def weekday_date(iso_date):

@@ -2,8 +2,12 @@
 
 Confirming runs the whole rules engine again through ``update_reservation``, as
 ``PATCH /v1/reservations/:id`` does: what changed since the request (a facility closed, a
-blackout added) can still refuse it, and then nothing changes.
+blackout added) can still refuse it, and then nothing changes. A series waiting for approval
+is one request: Confirm all and Reject all go through ``update_series`` (all its waiting
+dates or none), and its dates open under it to be decided one by one.
 """
+
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
@@ -12,10 +16,12 @@ from ..auth.permissions import may_confirm_own
 from ..booking import (
     RuleViolation,
     get_schedule,
+    get_series,
     get_setting,
     has_started,
     school_now,
     update_reservation,
+    update_series,
 )
 from ..errors import Forbidden, NotFound, ValidationError
 from ..extensions import db, htmx
@@ -26,6 +32,7 @@ from .forms import ActionForm
 
 bp = Blueprint("admin_approvals", __name__, url_prefix="/admin/approvals")
 
+DECISIONS = {"confirm": "confirmed", "reject": "cancelled"}
 DONE = {
     "confirmed": "Confirmed: {name} has {facility} as requested.",
     "cancelled": "Rejected: the periods are free again for everyone.",
@@ -40,6 +47,33 @@ def pending_reservations(now):
         .order_by(Reservation.date, Reservation.start_slot, Reservation.created_at)
     ).all()
     return [r for r in rows if not has_started(r, now)]
+
+
+@dataclass(frozen=True)
+class SeriesRequest:
+    """A series' dates waiting for approval, shown as one request."""
+
+    series: object
+    dates: list  # its pending reservations, soonest first
+
+
+def queue_of(pending):
+    """The queue's requests: each reservation, or each series' dates as one request where
+    its soonest date is."""
+    requests, by_series = [], {}
+    for reservation in pending:
+        if reservation.series_id is None:
+            requests.append(reservation)
+        elif reservation.series_id in by_series:
+            by_series[reservation.series_id].dates.append(reservation)
+        else:
+            by_series[reservation.series_id] = SeriesRequest(reservation.series, [reservation])
+            requests.append(by_series[reservation.series_id])
+    return requests
+
+
+def waiting_count():
+    return len(queue_of(pending_reservations(school_now())))
 
 
 @bp.get("")
@@ -67,19 +101,14 @@ def _decide(public_id, status):
     reservation = db.session.scalar(select(Reservation).where(Reservation.public_id == public_id))
     if reservation is None or not ActionForm().validate_on_submit():
         abort(404 if reservation is None else 400)
-    error = None
-    try:
-        reservation = update_reservation(
-            current_actor(), reservation, status=status, seen_status="pending"
-        )
-    except NotFound:
-        abort(404)  # deleted meanwhile
-    except RuleViolation as refusal:
-        error = f"The rules now refuse it: {refusal.message} ({refusal.rule})"
-    except ValidationError as exc:
-        error = next(iter(exc.fields.values()))
-    except Forbidden as exc:  # one's own request, where the school does not allow it
-        error = exc.message
+
+    def change():
+        # The row is locked and read again into this same object: ``reservation`` is current.
+        update_reservation(current_actor(), reservation, status=status, seen_status="pending")
+
+    error = _attempt(
+        change, lambda refusal: f"The rules now refuse it: {refusal.message} ({refusal.rule})"
+    )
     notice = None if error else _done(reservation)
     if htmx:
         return render_template(
@@ -90,13 +119,80 @@ def _decide(public_id, status):
             form=ActionForm(formdata=None),
             may_confirm=_may_confirm(),
             schedule=get_schedule(),
-            waiting=len(pending_reservations(school_now())),
+            waiting=waiting_count(),
         )
     if error and reservation.status == "pending":  # shown on its row, which is still there
         return _queue(errors={reservation.public_id: error}, status=422)
     what = f"{reservation.facility.name}, {reservation.date:%a %-d %b}"
     flash(f"{what}: {error or notice}", "error" if error else "info")
     return redirect(url_for("admin_approvals.index"), code=303)
+
+
+@bp.post("/series/<public_id>/<any(confirm, reject):action>")
+@requires("reservations:approve")
+def decide_series(public_id, action):
+    """Confirm every waiting date of a series if the rules still allow each, else none; or
+    reject (cancel) every waiting date, leaving those already confirmed."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    actor, status = current_actor(), DECISIONS[action]
+    try:
+        series = get_series(actor, public_id)
+    except NotFound:
+        abort(404)
+    waiting = [r for r in pending_reservations(school_now()) if r.series_id == series.id]
+    error = _attempt(
+        lambda: update_series(actor, series, status=status, only_pending=status == "cancelled"),
+        lambda refusal: (
+            f"The rules now refuse {refusal.date:%a %-d %b}: {refusal.message} ({refusal.rule}) "
+            "Nothing was confirmed; decide the dates one by one below."
+        ),
+    )
+    decided = sum(r.status == status for r in waiting)
+    if not error and not decided:
+        error = "Already decided; nothing changed."
+    notice = None if error else _done_series(series, status, decided)
+    if htmx:
+        return render_template(
+            "admin/partials/approval_series.html",
+            item=SeriesRequest(series, waiting),
+            error=error,
+            notice=notice,
+            errors={},
+            form=ActionForm(formdata=None),
+            may_confirm=_may_confirm(),
+            schedule=get_schedule(),
+            today=school_now().date(),
+            waiting_count=waiting_count(),
+        )
+    if error and any(r.status == "pending" for r in waiting):
+        return _queue(errors={series.public_id: error}, status=422)
+    flash(f"{series.facility.name}, {series.account.name}: {error or notice}",
+          "error" if error else "info")  # fmt: skip
+    return redirect(url_for("admin_approvals.index"), code=303)
+
+
+def _attempt(change, refused):
+    """Make ``change``; return ``None``, or why it was refused in words (a rule's refusal as
+    ``refused`` words it). What is no longer there is 404."""
+    try:
+        change()
+    except NotFound:
+        abort(404)
+    except RuleViolation as refusal:
+        return refused(refusal)
+    except ValidationError as exc:
+        return next(iter(exc.fields.values()))
+    except Forbidden as exc:  # one's own request, where the school does not allow it
+        return exc.message
+    return None
+
+
+def _done_series(series, status, decided):
+    dates = f"{decided} date{'s' if decided != 1 else ''}"
+    if status == "confirmed":
+        return f"Confirmed {dates}: {series.account.name} has {series.facility.name} as requested."
+    return f"Rejected {dates}: the periods are free again for everyone."
 
 
 def _done(reservation):
@@ -114,7 +210,8 @@ def _may_confirm():
 def _queue(errors=None, status=200):
     return render_template(
         "admin/approvals.html",
-        pending=pending_reservations(school_now()),
+        pending=queue_of(pending_reservations(school_now())),
+        today=school_now().date(),
         errors=errors or {},
         form=ActionForm(),
         may_confirm=_may_confirm(),

@@ -1,9 +1,13 @@
-"""Admin pages: school-wide settings, the rule parameters, the bell schedule and blackout dates.
+"""Admin pages: school-wide settings, the rule parameters, the bell schedule, the school
+calendar (terms, the timetable cycle, the school days) and blackout dates.
 
-The page has three sections, each with its own form. With htmx a form replaces only its
-section; without JavaScript it posts, and the page comes back with the section's outcome.
+Each section has its own form. With htmx a form replaces only its section; without
+JavaScript it posts, and the page comes back with the section's outcome. The calendar's
+sections are saved through ``update_school_calendar``, as ``PATCH /v1/school`` is: each
+whole, or not at all.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from itertools import zip_longest
 
@@ -14,28 +18,51 @@ from ..booking import (
     MAX_PERIODS,
     POLICY_FLAGS,
     RULE_PARAM_RANGES,
+    WEEKDAYS,
     bookings_during,
     create_blackout,
     delete_blackout,
     describe,
     find_facilities,
+    get_cycle,
     get_facility,
     get_rule_params,
     get_schedule,
+    get_setting,
     list_blackouts,
+    school_days,
     school_now,
+    terms_from,
     update_bell_schedule,
     update_rule_params,
+    update_school_calendar,
+    week_label,
 )
+from ..booking.school_calendar import MAX_TERMS
 from ..errors import NotFound, ValidationError
 from ..extensions import htmx
 from . import current_actor
 from .admin import requires
-from .forms import ActionForm, BlackoutForm, RuleParamsForm
+from .forms import ActionForm, BlackoutForm, CycleForm, RuleParamsForm, SchoolDaysForm
 
 bp = Blueprint("admin_settings", __name__, url_prefix="/admin/settings")
 
-SPARE_PERIODS = 2  # empty rows under the bell schedule, to add periods without JavaScript
+
+@dataclass(frozen=True)
+class Table:
+    """A section typed as a table, a row a period or a term, saved whole or not at all."""
+
+    section: str  # its id; the template shows ``<section>_rows`` and ``<section>_error``
+    parts: tuple  # the columns, as the domain names them
+    fields: str  # the form's fields are ``<fields><part>``, one a row
+    errors: str  # the domain's errors are keyed ``<errors><row>.<part>`` (rows kept, from 1)
+    marked: str  # what the error summary asks to correct
+    most: int  # rows at most
+    spare: int = 2  # empty rows under the others, to add one without JavaScript
+
+
+BELL = Table("bell", ("start", "end"), "", "", "the times", MAX_PERIODS)
+TERMS = Table("terms", ("name", "start", "end"), "term_", "terms.", "the terms", MAX_TERMS)
 
 
 @bp.get("")
@@ -67,23 +94,62 @@ def save_rules():
 @requires("settings:manage")
 def save_bell_schedule():
     """Replace the bell schedule as a whole; empty rows and rows ticked "Remove" are left out."""
-    removed = set(request.form.getlist("remove"))
-    rows = [
-        {"start": start.strip(), "end": end.strip(), "remove": str(i) in removed}
-        for i, (start, end) in enumerate(
-            zip_longest(request.form.getlist("start"), request.form.getlist("end"), fillvalue="")
-        )
-    ][:100]
-    kept = [i for i, row in enumerate(rows) if (row["start"] or row["end"]) and not row["remove"]]
-    error = None
-    if ActionForm().validate_on_submit():
+    return _save_table(
+        BELL,
+        lambda periods: update_bell_schedule(current_actor(), periods, school_now().date()),
+        "Bell schedule saved.",
+    )
+
+
+@bp.post("/terms")
+@requires("settings:manage")
+def save_terms():
+    """Replace the terms as a whole; empty rows and rows ticked "Remove" are left out."""
+    return _save_table(
+        TERMS,
+        lambda terms: update_school_calendar(current_actor(), school_now().date(), terms=terms),
+        "Terms saved.",
+    )
+
+
+@bp.post("/cycle")
+@requires("settings:manage")
+def save_cycle():
+    """Store the timetable cycle: how many weeks, and the Monday that starts week A."""
+    return _save_calendar("cycle", CycleForm(), "cycle", _cycle_of, _cycle_message)
+
+
+@bp.post("/school-days")
+@requires("settings:manage")
+def save_school_days():
+    """Store the weekdays the school teaches; R-07 refuses bookings on the others."""
+    return _save_calendar(
+        "school-days",
+        SchoolDaysForm(),
+        "school_days",
+        lambda form: form.school_days.data or [],
+        lambda: "School days saved; bookings follow them from now on.",
+    )
+
+
+def _save_calendar(section, form, part, value_of, saved):
+    """Store one part of the school calendar from ``form`` through ``update_school_calendar``
+    (``part``: its argument; errors keyed ``part`` or ``part.<field>`` go to the field)."""
+    if form.validate_on_submit():
         try:
-            update_bell_schedule(current_actor(), [rows[i] for i in kept], school_now().date())
+            update_school_calendar(current_actor(), school_now().date(), **{part: value_of(form)})
         except ValidationError as exc:
-            error = _place_period_errors(rows, kept, exc.fields)
+            for key, message in exc.fields.items():
+                field = getattr(form, key.removeprefix(f"{part}."), None)
+                (field.errors if field is not None else form.form_errors).append(message)
         else:
-            return _saved("bell", "Bell schedule saved.")
-    return _section("bell", {"bell_rows": rows, "bell_error": error}, status=400)
+            return _saved(section, saved())
+    return _section(section, {f"{part}_form": form}, status=400)
+
+
+def _cycle_of(form):
+    weeks, start = (form.weeks.data or "").strip(), (form.start.data or "").strip()
+    return {"weeks": int(weeks) if weeks.isdigit() else weeks} | ({"start": start} if start else {})
 
 
 @bp.post("/blackouts")
@@ -130,20 +196,42 @@ def remove_blackout(blackout_id):
 SECTIONS = {
     "rules": "admin/partials/settings_rules.html",
     "bell": "admin/partials/settings_bell.html",
+    "terms": "admin/partials/settings_terms.html",
+    "cycle": "admin/partials/settings_cycle.html",
+    "school-days": "admin/partials/settings_school_days.html",
     "blackouts": "admin/partials/settings_blackouts.html",
 }
 
 
 def _context(**overrides):
-    """Everything the three sections show, with a section's submitted state in ``overrides``."""
+    """Everything the sections show, with a section's submitted state in ``overrides``."""
     schedule = get_schedule()
-    upcoming, ended = list_blackouts(school_now().date())
+    today = school_now().date()
+    upcoming, ended = list_blackouts(today)
+    cycle = get_cycle()
     context = {
         "rules_form": RuleParamsForm(formdata=None, data=get_rule_params()),
         "bell_rows": [
             {"start": f"{slot.start:%H:%M}", "end": f"{slot.end:%H:%M}"} for slot in schedule.slots
         ],
         "bell_error": None,
+        "terms_rows": [
+            {"name": t.name, "start": t.start.isoformat(), "end": t.end.isoformat()}
+            for t in terms_from(today)
+        ],
+        "terms_error": None,
+        "terms_default": get_setting("terms") is None,
+        "cycle_form": CycleForm(
+            formdata=None,
+            data={
+                "weeks": str(cycle.weeks),
+                "start": cycle.start.isoformat() if cycle.start else "",
+            },
+        ),
+        "this_week": week_label(today),
+        "school_days_form": SchoolDaysForm(
+            formdata=None, data={"school_days": [WEEKDAYS[d] for d in sorted(school_days())]}
+        ),
         "blackout_form": _blackout_form(formdata=None),
         "blackouts": upcoming,
         "ended_blackouts": ended,
@@ -152,10 +240,12 @@ def _context(**overrides):
         "notice": {},
     }
     context.update(overrides)
-    rows = context["bell_rows"]
-    spare = max(0, min(SPARE_PERIODS, MAX_PERIODS - len(rows)))
-    if not rows or rows[-1]["start"] or rows[-1]["end"]:
-        context["bell_rows"] = [*rows, *({"start": "", "end": ""} for _ in range(spare))]
+    for table in (BELL, TERMS):
+        rows = context[f"{table.section}_rows"]
+        spare = max(0, min(table.spare, table.most - len(rows)))
+        if not rows or any(rows[-1].get(part) for part in table.parts):
+            empty = dict.fromkeys(table.parts, "")
+            context[f"{table.section}_rows"] = [*rows, *(dict(empty) for _ in range(spare))]
     return context
 
 
@@ -207,13 +297,47 @@ def _added_message(blackout):
     return message
 
 
-def _place_period_errors(rows, kept, fields):
-    """Attach ``"<period>.start"``-style errors to the rows as typed; return the rest."""
+def _save_table(table, save, saved):
+    """``save`` the rows of ``table`` as typed, those filled in and not ticked "Remove"; or
+    show the section again with each error on its row."""
+    removed = set(request.form.getlist("remove"))
+    columns = [request.form.getlist(table.fields + part) for part in table.parts]
+    rows = []
+    for i, values in enumerate(zip_longest(*columns, fillvalue="")):
+        row = {part: value.strip() for part, value in zip(table.parts, values, strict=True)}
+        rows.append(row | {"remove": str(i) in removed, "new": not any(row.values())})
+    rows = rows[:100]
+    kept = [i for i, row in enumerate(rows) if not row["new"] and not row["remove"]]
+    error = None
+    if ActionForm().validate_on_submit():
+        try:
+            save([{part: rows[i][part] for part in table.parts} for i in kept])
+        except ValidationError as exc:
+            error = _place_row_errors(table, rows, kept, exc.fields)
+        else:
+            return _saved(table.section, saved)
+    shown = {f"{table.section}_rows": rows, f"{table.section}_error": error}
+    return _section(table.section, shown, status=400)
+
+
+def _place_row_errors(table, rows, kept, fields):
+    """Attach errors keyed ``<errors><n>.<part>`` to the rows as typed; return the rest, or
+    what to correct."""
     general = []
     for key, message in fields.items():
-        period, _, part = key.partition(".")
-        if period.isdigit() and part in ("start", "end"):
-            rows[kept[int(period) - 1]].setdefault("errors", {})[part] = message
+        number, _, part = key.removeprefix(table.errors).partition(".")
+        if key.startswith(table.errors) and number.isdigit() and part in table.parts:
+            rows[kept[int(number) - 1]].setdefault("errors", {})[part] = message
         else:
             general.append(message)
-    return " ".join(general) or "Correct the times marked below."
+    return " ".join(general) or f"Correct {table.marked} marked below."
+
+
+def _cycle_message():
+    cycle = get_cycle()
+    if cycle.weeks == 1:
+        return "Timetable cycle saved: every week is the same."
+    return (
+        f"Timetable cycle saved: {cycle.weeks} weeks, week A from {cycle.start:%a %-d %b %Y}. "
+        f"This week is {week_label(school_now().date()).replace('Week', 'week')}."
+    )

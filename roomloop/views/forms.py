@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
 
 from ..outbox import EVENT_PATTERNS, EVENT_TYPES
+from .series_words import WEEKDAY_NAMES
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -53,6 +54,11 @@ class BookingForm(FlaskForm):
     end_slot = SelectField("Until the end of period", coerce=str, validate_choice=False)
     purpose = StringField("Purpose", render_kw={"maxlength": 200, "autocomplete": "off"})
     attendees = IntegerField("Attendees (optional)", validators=[Optional()])
+    # A repeating booking: validated by ``schemas.SeriesCreate``, as ``POST /v1/series``.
+    # The choices depend on the school's calendar: ``views.series_booking`` sets them.
+    repeat = SelectField("Repeat", validate_choice=False)
+    weekdays = MultiCheckboxField("On these days", validate_choice=False)
+    until = StringField("Repeat until", widget=DateInput())
 
 
 class PurposeForm(FlaskForm):
@@ -140,6 +146,38 @@ class RuleParamsForm(FlaskForm):
     approvers_confirm_own = BooleanField(
         "Approvers may confirm their own requests",
         description="Off: an approver's own request waits for another approver or an admin.",
+    )
+
+
+class CycleForm(FlaskForm):
+    """Rendering and CSRF only: ``school_calendar.validate_cycle`` checks the values."""
+
+    weeks = SelectField(
+        "Weeks in the timetable",
+        choices=[
+            SelectChoice("1", "1: every week is the same"),
+            SelectChoice("2", "2: week A, week B"),
+            SelectChoice("3", "3: weeks A to C"),
+            SelectChoice("4", "4: weeks A to D"),
+        ],
+        validate_choice=False,
+    )
+    start = StringField(
+        "Monday that starts week A",
+        description="Needed from two weeks on: any Monday of a week A, past or future. "
+        "Holidays and blackouts do not shift the cycle.",
+        widget=DateInput(),
+    )
+
+
+class SchoolDaysForm(FlaskForm):
+    """Rendering and CSRF only: ``school_calendar.validate_school_days`` checks the values."""
+
+    school_days = MultiCheckboxField(
+        "The days the school teaches",
+        description="Bookings on the other days are refused (rule R-07); those already made stay.",
+        choices=[SelectChoice(day, name) for day, name in WEEKDAY_NAMES.items()],
+        validate_choice=False,
     )
 
 

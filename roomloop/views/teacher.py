@@ -38,6 +38,8 @@ from ..schemas import (
 from ..sqlite import reads_first
 from . import current_actor
 from .forms import BookingForm, CancelForm, PurposeForm
+from .my_series import render_item, series_item, with_series_items
+from .series_booking import book_series, place_errors, prepare_repeat
 
 bp = Blueprint("teacher", __name__)
 # Rooms per page of the grid: 400 cells render quickly and still scroll well on a phone.
@@ -117,18 +119,25 @@ def booking_form():
     """Open the booking form for a free cell, prefilled with facility, date and period."""
     form = BookingForm(formdata=request.args)
     facility = _facility_or_404(request.args.get("facility_id", ""))
-    return _render_booking(form, facility)
+    return _render_booking(form, facility, fresh="repeat" not in request.args)
 
 
 @bp.post("/book")
 @login_required
 @reads_first
 def book():
-    """Book through the same domain function as ``POST /v1/reservations``."""
+    """Book through the same domain function as ``POST /v1/reservations``; a repeating
+    booking through ``create_series``, as ``POST /v1/series`` (see ``series_booking``)."""
     form = BookingForm()
     facility = _facility_or_404(form.facility_id.data or "")
     if not form.validate_on_submit():
         return _render_booking(form, facility, status=400)
+    if form.repeat.data:
+        try:
+            return book_series(form, facility)
+        except ValidationError as exc:
+            place_errors(form, exc.fields)
+            return _render_booking(form, facility, status=400)
     values = {
         name: value for name, value in form.data.items() if name in ReservationCreate.model_fields
     }
@@ -145,8 +154,7 @@ def book():
             attendees=data.attendees,
         ).reservation
     except ValidationError as exc:
-        for name, message in exc.fields.items():
-            getattr(form, name, form.purpose).errors.append(message)
+        place_errors(form, exc.fields)
         return _render_booking(form, facility, status=400)
     except RuleViolation as refusal:
         return _render_booking(
@@ -171,15 +179,17 @@ def book():
 @login_required
 def my_reservations():
     """List my upcoming and past reservations, with their status."""
-    upcoming, past = reservations_of(current_user, school_now().date())
+    today = school_now().date()
+    upcoming, past = reservations_of(current_user, today)
     return render_template(
         "teacher/my_reservations.html",
-        upcoming=upcoming,
+        upcoming=with_series_items(upcoming),
         past=past,
         schedule=get_schedule(),
         purpose_form=PurposeForm(),
         cancel_form=CancelForm(),
         has_started=has_started,
+        today=today,
     )
 
 
@@ -269,7 +279,7 @@ def _own_reservation(public_id):
     return reservation
 
 
-def _render_booking(form, facility, refusal=None, status=200):
+def _render_booking(form, facility, refusal=None, status=200, fresh=False):
     schedule = get_schedule()
     start = int(form.start_slot.data) if str(form.start_slot.data).isdigit() else schedule.first
     form.end_slot.choices = [
@@ -278,6 +288,7 @@ def _render_booking(form, facility, refusal=None, status=200):
         if s.number >= start
     ]
     day = page_date(form.date.data)
+    prepare_repeat(form, day, fresh)
     context = {
         "form": form,
         "facility": facility,
@@ -313,6 +324,9 @@ def _first_message(exc):
 
 
 def _reservation_changed(reservation, error, success):
+    if htmx and reservation.series_id is not None:  # a date of a series: its item changes
+        item = series_item(reservation.series)
+        return render_item(item, error=error, notice=None if error else success, expanded=True)
     if htmx:
         return render_template(
             "partials/reservation_item.html",
