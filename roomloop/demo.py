@@ -9,7 +9,7 @@ reservations and series are only created while the database has none. Seeded row
 not changes, so no outbox events are written for them. Reservations are inserted directly
 (not through ``booking.create_reservation``, whose R-01 would refuse the past weeks), and the
 planner below keeps them within the same rules the engine enforces. A few weekly series are
-then booked through the rules engine, as an admin would, events included.
+then decided by the rules engine, as an admin's booking would be.
 """
 
 import random
@@ -25,16 +25,15 @@ from .booking import (
     RULES,
     WEEKDAYS,
     Repeat,
-    SeriesRefused,
-    create_series,
     get_schedule,
     get_setting,
     is_school_day,
+    plan_series,
     school_now,
     term_of,
     week_of,
+    write_series,
 )
-from .errors import ValidationError
 from .extensions import db
 from .models import Account, BlackoutDate, Facility, HeldSlot, Reservation, Series, utcnow
 
@@ -189,32 +188,27 @@ SERIES = [
 
 
 def _book_series(facilities, accounts, today):
-    """A few weekly series from next week to the end of the term, booked by the admin for
-    teachers through the rules engine (dates already taken are skipped). One needs approval."""
-    admin = next(a for a in accounts if a.role == "admin")
+    """A few weekly series from next week to the end of the term, for teachers, decided by
+    the rules engine as an admin's booking (dates already taken are left out). One needs
+    approval. Like the rest of the demo they are fixture data: no events."""
+    admin = Actor.for_account(next(a for a in accounts if a.role == "admin"))
     teachers = [a for a in accounts if a.role == "teacher" and a.email != "teacher@school.example"]
     by_code = {f.code: f for f in facilities}
     next_monday = today + timedelta(days=7 - today.weekday())
+    plans = []
     for n, (code, email, weekday, (start, end), purpose) in enumerate(SERIES):
-        facility = by_code.get(code)
         account = next((a for a in accounts if a.email == email), None) or teachers[n * 7]
         first = next_monday + timedelta(days=WEEKDAYS.index(weekday))
-        if facility is None or term_of(first) is None:
+        if code not in by_code or term_of(first) is None:
             continue
-        try:
-            create_series(
-                Actor.for_account(admin),
-                facility,
-                first,
-                Repeat((weekday,)),
-                start,
-                end,
-                purpose,
-                account=account,
-                on_conflict="skip",
-            )
-        except (SeriesRefused, ValidationError):
-            db.session.rollback()  # every date taken or closed: the demo does without it
+        plan, _ = plan_series(
+            admin, by_code[code], first, Repeat((weekday,)), start, end, purpose, account=account
+        )
+        if plan.booked:
+            plans.append(plan)
+    if plans:
+        write_series(plans, events=False)
+        db.session.commit()
 
 
 def _assign(row, values):

@@ -24,6 +24,7 @@ from .models import (
 
 FACILITY_CODE = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 RESERVATION_ID = r"^res_[0-9a-f]{1,30}$"
+SERIES_ID = r"^ser_[0-9a-f]{1,30}$"
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # The dates RoomLoop takes anywhere: a school's calendar lies well inside, and a page's
 # arithmetic on them (a week on, a week back) stays inside what Python's dates can hold.

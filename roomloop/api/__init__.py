@@ -73,4 +73,5 @@ def init_app(app):
     # after it.
     app.after_request_funcs.setdefault(None, []).insert(0, keep_retry_after_for_refusals)
     app.url_map.converters["account_id"] = accounts.AccountIdConverter
+    app.url_map.converters["series_id"] = series.SeriesIdConverter
     app.register_blueprint(bp)

@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import g, request, url_for
 from sqlalchemy import select
+from werkzeug.routing import BaseConverter
 
 from ..booking import (
     create_series_as_asked,
@@ -18,6 +19,7 @@ from ..errors import Forbidden, ValidationError
 from ..models import Account, Facility, Series
 from ..people import get_account
 from ..schemas import (
+    SERIES_ID,
     SeriesCreate,
     SeriesListQuery,
     SeriesUpdate,
@@ -32,6 +34,13 @@ from .pagination import cursor_int, envelope, paginate
 from .uploads import uploaded_file
 
 DEFAULT_TIMETABLE_MAX_BYTES = 1024 * 1024  # 2,000 lines of 500 characters
+
+
+class SeriesIdConverter(BaseConverter):
+    """A series id in a path, so that ``/series/bulk`` is never read as one: a wrong method
+    there answers 405, not "no series 'bulk'"."""
+
+    regex = SERIES_ID.removeprefix("^").removesuffix("$")
 
 
 @bp.post("/series")
@@ -89,13 +98,13 @@ def list_series():
     return envelope([series_of(g.actor, s) for s in rows], has_more, cursor)
 
 
-@bp.get("/series/<public_id>")
+@bp.get("/series/<series_id:public_id>")
 def show_series(public_id):
     """Show one series with its dates."""
     return series_of(g.actor, get_series(g.actor, public_id), with_reservations=True)
 
 
-@bp.patch("/series/<public_id>")
+@bp.patch("/series/<series_id:public_id>")
 def update_series_endpoint(public_id):
     """Change the purpose of every date not yet begun, confirm the pending dates, or cancel
     the dates not yet begun (all, or from a date on)."""

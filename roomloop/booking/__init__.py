@@ -49,6 +49,7 @@ from .series import (
     plan_series,
     series_of,
     update_series,
+    write_series,
 )
 from .settings import (
     MAX_PERIODS,
@@ -113,4 +114,5 @@ __all__ = [
     "update_series",
     "week_label",
     "week_of",
+    "write_series",
 ]

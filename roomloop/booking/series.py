@@ -26,6 +26,7 @@ from ..extensions import db
 from ..models import HeldSlot, Reservation, Series, new_public_id, utcnow
 from ..outbox import record_events, subscribed_endpoints
 from ..resources import refusal_error, reservation_resource, series_resource
+from ..schemas import SERIES_ID
 from ..sqlite import commit_keeping_loaded, writing
 from .operations import (
     check_slot_range,
@@ -410,11 +411,12 @@ def _write(plan):
     return booked
 
 
-def write_series(plans):
+def write_series(plans, events=True):
     """Insert the series of ``plans`` with their booked dates, held slots and events
-    (``series.created``, then ``reservation.created`` for each date) in the caller's
-    transaction, which commits. One bulk statement a table, however many series: a
-    timetable writes a thousand at once. Returns a ``SeriesBooked`` per plan, in order."""
+    (``series.created``, then ``reservation.created`` for each date; none with ``events``
+    false, for the demo's fixture data) in the caller's transaction, which commits. One
+    bulk statement a table, however many series: a timetable writes a thousand at once.
+    Returns a ``SeriesBooked`` per plan, in order."""
     now = utcnow()
     connection = db.session.connection()
     series_rows = [_series_row(plan, now) for plan in plans]
@@ -456,7 +458,7 @@ def write_series(plans):
     ]
     connection.execute(insert(HeldSlot.__table__), held)
     schedule = get_schedule()
-    booked, events = [], []
+    booked, written = [], []
     for (plan, plan_rows), series in zip(rows, series_rows, strict=True):
         ref = _SeriesRef(series["public_id"])
         resources = [
@@ -468,10 +470,11 @@ def write_series(plans):
         resource = series_resource(
             _Row(**series, facility=plan.facility, account=plan.account), schedule, plan.counts()
         )
-        events += [("series.created", resource), *(("reservation.created", r) for r in resources)]
+        written += [("series.created", resource), *(("reservation.created", r) for r in resources)]
         dates = [{"id": r["id"], "date": r["date"], "status": r["status"]} for r in resources]
         booked.append(SeriesBooked(series["id"], resource | {"reservations": dates}))
-    _record(events)
+    if events:
+        _record(written)
     return booked
 
 
@@ -546,8 +549,6 @@ class _SeriesRef:
 
 
 # --- Reading --------------------------------------------------------------------------------
-
-SERIES_ID = r"^ser_[0-9a-f]{1,30}$"
 
 
 def get_series(actor, public_id):

@@ -263,10 +263,16 @@ def test_odd_webhook_ids_never_500(client, admin_headers, path):
 
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
-    [("GET", "/v1/accounts/bulk", {"POST"}), ("PATCH", "/v1/accounts/export", {"GET"})],
+    [
+        ("GET", "/v1/accounts/bulk", {"POST"}),
+        ("PATCH", "/v1/accounts/export", {"GET"}),
+        ("GET", "/v1/series/bulk", {"POST"}),
+        ("PATCH", "/v1/series/bulk", {"POST"}),
+    ],
 )
-def test_wrong_method_on_account_files_is_405(client, admin_headers, method, path, allowed):
-    """``bulk`` and ``export`` are not account ids: a wrong method there is 405, not 404."""
+def test_wrong_method_on_upload_paths_is_405(client, admin_headers, method, path, allowed):
+    """``bulk`` and ``export`` are not account or series ids: a wrong method there is 405,
+    not 404 (or a 400 about a body it never wanted)."""
     response = client.open(path, method=method, headers=admin_headers)
     assert_error(response, 405, "method_not_allowed")
     assert allowed <= {m.strip() for m in response.headers["Allow"].split(",")}

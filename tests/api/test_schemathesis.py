@@ -101,6 +101,8 @@ STATE_DEPENDENT = {
     "GET /v1/accounts": CURSOR,
     "POST /v1/accounts": {"email"},  # taken
     "POST /v1/accounts/bulk": {"file"},  # the file's rows
+    # The file's lines: the rooms, people and dates they name, which may be taken or past.
+    "POST /v1/series/bulk": {"file"},
     "GET /v1/reports/usage": {"facility_id", "user_id", "to"},  # unknown ids; over 731 days
     "GET /v1/reports/export.csv": {"facility_id", "user_id", "to"},
     "GET /v1/reports/export.xlsx": {"facility_id", "user_id", "to"},
