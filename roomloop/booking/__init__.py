@@ -2,10 +2,11 @@
 
 Holds the rules engine (``rules``: R-01..R-11, pure functions of a request and a snapshot),
 the booking operations (``operations``: create, change, confirm, cancel, delete), recurring
-series (``series``) and the CSV timetable import that books many at once (``timetable``),
-slot states and suggestions (``availability``), the bell schedule and the school's clock
-(``schedule``), the school calendar (``school_calendar``: terms, school days, the
-timetable cycle), blackout dates, facilities and the school-wide settings. Pages
+series (``series``: the pattern and each date's decision; ``series_booking``: writing them;
+``series_changes``: reading and changing them), the CSV timetable import that books many at
+once (``timetable``), slot states and suggestions (``availability``), the bell schedule and
+the school's clock (``schedule``), the school calendar (``school_calendar``: terms, school
+days, the timetable cycle), blackout dates, facilities and the school-wide settings. Pages
 and the API call what is exported here; nothing in it reads the request.
 """
 
@@ -39,18 +40,9 @@ from .school_calendar import (
     update_school_calendar,
     week_label,
 )
-from .series import (
-    MAX_OCCURRENCES,
-    Repeat,
-    SeriesRefused,
-    create_series,
-    create_series_as_asked,
-    get_series,
-    plan_series,
-    series_of,
-    update_series,
-    write_series,
-)
+from .series import MAX_OCCURRENCES, Repeat, SeriesRefused, plan_series
+from .series_booking import create_series, create_series_as_asked, write_series
+from .series_changes import get_series, series_of, update_series
 from .settings import (
     MAX_PERIODS,
     POLICY_FLAGS,

@@ -36,7 +36,8 @@ from .operations import check_slot_range, lock_accounts
 from .rules import load_snapshot
 from .schedule import get_schedule, week_of
 from .school_calendar import WEEKDAYS, term_of
-from .series import DECIDE_ATTEMPTS, Repeat, plan_series, write_series
+from .series import Repeat, plan_series
+from .series_booking import DECIDE_ATTEMPTS, write_series
 
 COLUMNS = (
     "facility_id",
