@@ -58,6 +58,10 @@ def reservation_resource(reservation, schedule):
         "attendees": reservation.attendees,
         "rules": dict(reservation.rules),
         "series_id": reservation.series.public_id if reservation.series is not None else None,
+        "cancel_reason": reservation.cancel_reason,
+        "cancelled_by": (
+            None if reservation.cancelled_by_id is None else account_ref(reservation.cancelled_by)
+        ),
         "created_at": iso_utc(reservation.created_at),
         "updated_at": iso_utc(reservation.updated_at),
     }

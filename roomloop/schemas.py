@@ -124,9 +124,21 @@ class ReservationCreate(Schema):
         return end_slot
 
 
+CancelReason = Annotated[str, Field(max_length=500)]
+
+
+def _only_when_cancelling(value, info):
+    if value and info.data.get("status") != "cancelled":
+        raise ValueError('cancel_reason goes with "status": "cancelled"')
+    return value
+
+
 class ReservationUpdate(Schema):
     purpose: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     status: Literal["confirmed", "cancelled"] | None = None
+    cancel_reason: CancelReason | None = None
+
+    _reason_when_cancelling = field_validator("cancel_reason")(_only_when_cancelling)
 
 
 WeekdayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -180,6 +192,9 @@ class SeriesUpdate(Schema):
     purpose: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     status: Literal["confirmed", "cancelled"] | None = None
     from_: IsoDate | None = Field(default=None, alias="from")
+    cancel_reason: CancelReason | None = None
+
+    _reason_when_cancelling = field_validator("cancel_reason")(_only_when_cancelling)
 
     @field_validator("from_")
     @classmethod

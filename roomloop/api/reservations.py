@@ -114,12 +114,16 @@ def show_reservation(public_id):
 
 @bp.patch("/reservations/<public_id>")
 def update_reservation_endpoint(public_id):
-    """Change the purpose, confirm a pending reservation, or cancel."""
+    """Change the purpose, confirm a pending reservation, or cancel (with a reason)."""
     data = parse_json(ReservationUpdate, request.get_data())
     if data.purpose is None and data.status is None:
         raise ValidationError({"body": "Send 'purpose', 'status' or both."})
     reservation = update_reservation(
-        g.actor, get_reservation(public_id), purpose=data.purpose, status=data.status
+        g.actor,
+        get_reservation(public_id),
+        purpose=data.purpose,
+        status=data.status,
+        cancel_reason=data.cancel_reason,
     )
     return reservation_resource(reservation, get_schedule())
 

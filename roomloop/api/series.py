@@ -117,5 +117,6 @@ def update_series_endpoint(public_id):
         purpose=data.purpose,
         status=data.status,
         from_date=data.from_,
+        cancel_reason=data.cancel_reason,
     )
     return series_of(g.actor, series, with_reservations=True)

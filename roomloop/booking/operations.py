@@ -146,6 +146,8 @@ def create_reservation(
             attendees=attendees,
             status=outcome.status,
             rules=rules_record(outcome),
+            cancel_reason=None,
+            cancelled_by_id=None,
             created_at=now_utc,
             updated_at=now_utc,
         )
@@ -236,8 +238,17 @@ RESERVATION_LOCK = (
 )
 
 
-def update_reservation(actor, reservation, purpose=None, status=None, seen_status=None, now=None):
-    """Change the purpose and/or the status (``confirmed`` from pending, or ``cancelled``).
+def update_reservation(
+    actor,
+    reservation,
+    purpose=None,
+    status=None,
+    seen_status=None,
+    now=None,
+    cancel_reason=None,
+):
+    """Change the purpose and/or the status (``confirmed`` from pending, or ``cancelled``,
+    with the canceller's ``cancel_reason`` if they give one).
 
     Cancelling a cancelled reservation changes nothing. ``seen_status``, when given, is the
     status the actor decided on: if the reservation has another one now, nothing changes.
@@ -253,7 +264,7 @@ def update_reservation(actor, reservation, purpose=None, status=None, seen_statu
             raise ValidationError(
                 {"status": "This reservation is cancelled and can no longer change."}
             )
-        events = _changes(actor, reservation, purpose, status, now)
+        events = _changes(actor, reservation, purpose, status, now, cancel_reason)
         if events:
             db.session.flush()
             data = reservation_resource(reservation, get_schedule())
@@ -265,7 +276,7 @@ def update_reservation(actor, reservation, purpose=None, status=None, seen_statu
     return reservation
 
 
-def _changes(actor, reservation, purpose, status, now):
+def _changes(actor, reservation, purpose, status, now, cancel_reason):
     """Check the actor may make the change, make it, and return the events it writes."""
     new_purpose = purpose is not None and purpose != reservation.purpose
     new_status = status is not None and status != reservation.status
@@ -288,8 +299,7 @@ def _changes(actor, reservation, purpose, status, now):
         reservation.purpose = purpose
         events.append("reservation.updated")
     if new_status and status == "cancelled":
-        reservation.status = "cancelled"
-        free_slots(reservation)
+        cancel(reservation, actor.account, cancel_reason)
         events.append("reservation.cancelled")
     elif new_status:
         reservation.status = "confirmed"
@@ -324,6 +334,15 @@ def _end_series_if_empty(series):
         record_event(
             "series.cancelled", series_resource(series, get_schedule(), series_counts(series))
         )
+
+
+def cancel(reservation, account, reason=None):
+    """Cancel in place and free the slots, saying who did and why; the caller has checked
+    the right to, and records the event."""
+    reservation.status = "cancelled"
+    reservation.cancel_reason = reason or None
+    reservation.cancelled_by_id = account.id if account is not None else None
+    free_slots(reservation)
 
 
 def free_slots(reservation):

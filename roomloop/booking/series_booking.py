@@ -223,6 +223,8 @@ def _reservation_row(plan, occurrence, series_id, now):
             "overridden": sorted(plan.overrides),
         },
         "series_id": series_id,
+        "cancel_reason": None,
+        "cancelled_by_id": None,
         "created_at": now,
         "updated_at": now,
     }

@@ -18,7 +18,7 @@ from ..resources import reservation_resource, series_resource
 from ..schemas import SERIES_ID
 from ..sqlite import commit_keeping_loaded, writing
 from .operations import (
-    free_slots,
+    cancel,
     has_started,
     request_for,
     rule_context,
@@ -77,19 +77,29 @@ OCCURRENCES_LOCK = (
 
 
 def update_series(
-    actor, series, purpose=None, status=None, from_date=None, now=None, only_pending=False
+    actor,
+    series,
+    purpose=None,
+    status=None,
+    from_date=None,
+    now=None,
+    only_pending=False,
+    cancel_reason=None,
 ):
     """Change the purpose of every date not yet begun, confirm the pending dates (approvers),
-    or cancel every date not yet begun, or those on or after ``from_date``, or with
-    ``only_pending`` only the dates still waiting for approval (an approver rejecting the
-    request leaves the dates already confirmed alone). Each date is changed as its
-    reservation would be, with the same checks; all or none of them: a refusal leaves the
-    session as it was before the call. A date the rules refuse to confirm is named by the
-    refusal's ``date``. The series is cancelled once none of its dates is left."""
+        or cancel every date not yet begun, or those on or after ``from_date``, or with
+        ``only_pending`` only the dates still waiting for approval (an approver rejecting the
+        request leaves the dates already confirmed alone). Each date is changed as its
+        reservation would be, with the same checks; all or none of them: a refusal leaves the
+        session as it was before the call. A date the rules refuse to confirm is named by the
+        refusal's ``date``. The series is cancelled once none of its dates is left. Each date
+    cancelled carries ``cancel_reason``."""
     now = now or school_now()
     with writing():
         try:
-            series = _change(actor, series, purpose, status, from_date, now, only_pending)
+            series = _change(
+                actor, series, purpose, status, from_date, now, only_pending, cancel_reason
+            )
         except Exception:
             # Dates changed before the refusal must not show as changed to whoever renders
             # the page next in this request (PostgreSQL keeps the transaction open).
@@ -99,7 +109,7 @@ def update_series(
     return series
 
 
-def _change(actor, series, purpose, status, from_date, now, only_pending):
+def _change(actor, series, purpose, status, from_date, now, only_pending, cancel_reason):
     series = _lock(series)
     occurrences = db.session.scalars(
         OCCURRENCES_LOCK,
@@ -125,8 +135,7 @@ def _change(actor, series, purpose, status, from_date, now, only_pending):
             if only_pending and reservation.status != "pending":
                 continue
             require_cancel_reservation(actor, reservation)
-            reservation.status = "cancelled"
-            free_slots(reservation)
+            cancel(reservation, actor.account, cancel_reason)
             events.append(("reservation.cancelled", reservation))
     elif status == "confirmed":
         own_allowed = get_setting("approvers_confirm_own")

@@ -1,8 +1,10 @@
 """SQLAlchemy models, one module per aggregate: accounts, facilities and blackouts,
-reservations and their held slots, series, tokens and sessions, webhooks and events."""
+reservations and their held slots, series, tokens and sessions, webhooks and events, and
+the email messages the outbox sends."""
 
 from .account import ACCOUNT_STATUSES, ROLES, Account
 from .base import iso_utc, new_public_id, utcnow
+from .email import EMAIL_STATUSES, EmailMessage
 from .facility import FACILITY_STATUSES, BlackoutDate, Facility
 from .reservation import HOLDING_STATUSES, RESERVATION_STATUSES, HeldSlot, Reservation
 from .series import SERIES_STATUSES, Series
@@ -19,6 +21,7 @@ from .webhook import (
 __all__ = [
     "ACCOUNT_STATUSES",
     "DELIVERY_STATUSES",
+    "EMAIL_STATUSES",
     "ENDPOINT_STATUSES",
     "FACILITY_STATUSES",
     "HOLDING_STATUSES",
@@ -30,6 +33,7 @@ __all__ = [
     "BlackoutDate",
     "BrowserSession",
     "ConfigStamp",
+    "EmailMessage",
     "Event",
     "Facility",
     "HeldSlot",

@@ -22,6 +22,13 @@ class Account(UserMixin, TimestampMixin, db.Model):
     role = db.Column(db.String(20), nullable=False, default="teacher")
     status = db.Column(db.String(20), nullable=False, default="active")
     google_sub = db.Column(db.String(255), nullable=True, unique=True)
+    # Which kinds of email this person turned off or on; missing kinds keep their default.
+    notifications = db.Column(db.JSON, nullable=True)
+    # Approvers who chose a daily digest: the hour it is sent (school time), else None.
+    digest_hour = db.Column(db.Integer, nullable=True)
+    last_digest_on = db.Column(db.Date, nullable=True)
+    # Mixed into the signed token of the personal calendar feed: a new salt kills old URLs.
+    calendar_salt = db.Column(db.String(32), nullable=True)
 
     # The token of the browser session this object was signed in with, in this request: set
     # by the pages when they sign in or load the account, never stored.

@@ -1,5 +1,8 @@
 """Reservations and the slots they hold."""
 
+from sqlalchemy import event
+from sqlalchemy.orm import object_session
+
 from ..extensions import db
 from .base import TimestampMixin, new_public_id
 
@@ -26,9 +29,15 @@ class Reservation(TimestampMixin, db.Model):
     rules = db.Column(db.JSON, nullable=False, default=dict)  # the engine's outcome, as returned
     # The series this date belongs to (series are cancelled, never deleted).
     series_id = db.Column(db.Integer, db.ForeignKey("series.id"), nullable=True, index=True)
+    # Why it was cancelled, when whoever cancelled said so (or "no_show"), and by whom.
+    cancel_reason = db.Column(db.String(500), nullable=True)
+    cancelled_by_id = db.Column(db.Integer, db.ForeignKey("accounts.id"), nullable=True)
+    # Grows with each change (``_count_revision``): a calendar app's SEQUENCE.
+    revision = db.Column(db.Integer, nullable=False, default=0, server_default="0")
 
     facility = db.relationship("Facility", lazy="joined")
-    account = db.relationship("Account", lazy="joined")
+    account = db.relationship("Account", lazy="joined", foreign_keys=[account_id])
+    cancelled_by = db.relationship("Account", foreign_keys=[cancelled_by_id])
     series = db.relationship("Series", lazy="joined")
     held_slots = db.relationship(
         "HeldSlot", back_populates="reservation", cascade="all, delete-orphan"
@@ -40,6 +49,14 @@ class Reservation(TimestampMixin, db.Model):
 
     def __repr__(self):
         return f"<Reservation {self.public_id} {self.status}>"
+
+
+@event.listens_for(Reservation, "before_update")
+def _count_revision(mapper, connection, target):
+    """Every change that is written counts, however it was made: calendar apps replace an
+    event only when its SEQUENCE grows."""
+    if object_session(target).is_modified(target, include_collections=False):
+        target.revision = (target.revision or 0) + 1
 
 
 class HeldSlot(db.Model):

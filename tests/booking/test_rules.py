@@ -84,11 +84,14 @@ def test_the_reference_example_answers_the_documented_resource(
         "attendees",
         "rules",
         "series_id",
+        "cancel_reason",
+        "cancelled_by",
         "created_at",
         "updated_at",
     }
     assert re.fullmatch(r"res_[0-9a-f]{10}", body["id"])
     assert body["series_id"] is None
+    assert body["cancel_reason"] is None and body["cancelled_by"] is None
     assert body["status"] == "confirmed"
     assert body["facility"] == {"id": "f1", "name": "STEM Lab Alpha"}
     assert body["user"] == {"id": ada.public_id, "name": "Ada Park", "email": "ada@school.example"}
