@@ -23,6 +23,8 @@ def facility_resource(facility):
             "roles": list(facility.allowed_roles),
             "max_slots_per_booking": facility.max_slots_per_booking,
         },
+        "check_in_required": facility.check_in_required,
+        "release_after_minutes": facility.release_after_minutes,
         "created_at": iso_utc(facility.created_at),
         "updated_at": iso_utc(facility.updated_at),
     }
@@ -59,6 +61,7 @@ def reservation_resource(reservation, schedule):
         "rules": dict(reservation.rules),
         "series_id": reservation.series.public_id if reservation.series is not None else None,
         "cancel_reason": reservation.cancel_reason,
+        "checked_in_at": iso_utc(reservation.checked_in_at),
         "cancelled_by": (
             None if reservation.cancelled_by_id is None else account_ref(reservation.cancelled_by)
         ),

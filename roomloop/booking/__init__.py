@@ -1,7 +1,8 @@
 """Booking: the rules engine and everything a booking is decided on and written with.
 
 Holds the rules engine (``rules``: R-01..R-11, pure functions of a request and a snapshot),
-the booking operations (``operations``: create, change, confirm, cancel, delete), recurring
+the booking operations (``operations``: create, change, confirm, cancel, delete), check-in
+and the release of bookings nobody checked in (``check_in``), recurring
 series (``series``: the pattern and each date's decision; ``series_booking``: writing them;
 ``series_changes``: reading and changing them), the CSV timetable import that books many at
 once (``timetable``), slot states and suggestions (``availability``), the bell schedule and
@@ -12,6 +13,7 @@ and the API call what is exported here; nothing in it reads the request.
 
 from .availability import day_availability
 from .blackouts import bookings_during, create_blackout, delete_blackout, describe, list_blackouts
+from .check_in import NO_SHOW, can_check_in_now, check_in, check_in_window, release_no_shows
 from .facilities import (
     create_facility,
     facility_choices,
@@ -57,6 +59,7 @@ from .timetable import TimetableResult, import_timetable, timetable_template
 __all__ = [
     "MAX_OCCURRENCES",
     "MAX_PERIODS",
+    "NO_SHOW",
     "POLICY_FLAGS",
     "RULES",
     "RULE_PARAM_RANGES",
@@ -67,6 +70,9 @@ __all__ = [
     "SlotConflict",
     "TimetableResult",
     "bookings_during",
+    "can_check_in_now",
+    "check_in",
+    "check_in_window",
     "create_blackout",
     "create_facility",
     "create_reservation",
@@ -91,6 +97,7 @@ __all__ = [
     "is_school_day",
     "list_blackouts",
     "plan_series",
+    "release_no_shows",
     "reservations_of",
     "school_days",
     "school_now",

@@ -148,6 +148,7 @@ def create_reservation(
             rules=rules_record(outcome),
             cancel_reason=None,
             cancelled_by_id=None,
+            checked_in_at=None,
             created_at=now_utc,
             updated_at=now_utc,
         )
@@ -271,7 +272,7 @@ def update_reservation(
             for event_type in events:
                 record_event(event_type, data)
             if "reservation.cancelled" in events and reservation.series_id is not None:
-                _end_series_if_empty(reservation.series)
+                end_series_if_empty(reservation.series)
         commit_keeping_loaded()  # the caller shows the reservation: it must not reload
     return reservation
 
@@ -321,7 +322,7 @@ def series_counts(series):
     return counts
 
 
-def _end_series_if_empty(series):
+def end_series_if_empty(series):
     """A series whose last date was cancelled is cancelled too (one date at a time)."""
     left = db.session.scalar(
         select(func.count())

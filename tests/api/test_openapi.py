@@ -140,7 +140,8 @@ def test_only_the_sign_in_exchange_and_the_document_are_public(document):
 
 def test_the_error_codes_are_those_the_api_answers_with(document):
     codes = document["components"]["schemas"]["ErrorCode"]["enum"]
-    assert set(codes) == {*HTTP_CODES.values(), "internal_error", "https_required"}
+    extra = {"internal_error", "https_required", "check_in_refused"}
+    assert set(codes) == {*HTTP_CODES.values(), *extra}
 
 
 def test_the_enums_are_the_codes(document):
