@@ -30,6 +30,17 @@ def facility_resource(facility):
     }
 
 
+def display_resource(display):
+    """A door display's token as lists show it: never the token itself."""
+    return {
+        "id": display.public_id,
+        "facility_id": display.facility.code,
+        "label": display.label,
+        "created_at": iso_utc(display.created_at),
+        "last_seen_at": iso_utc(display.last_seen_at),
+    }
+
+
 def account_ref(account):
     return {"id": account.public_id, "name": account.name, "email": account.email}
 

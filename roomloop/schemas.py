@@ -263,6 +263,10 @@ class FacilityUpdate(Schema):
     release_after_minutes: ReleaseMinutes | None = None
 
 
+class DisplayCreate(Schema):
+    label: Annotated[str, Field(max_length=120)] = ""
+
+
 class GoogleTokenExchange(Schema):
     # Google's ID tokens are about 1 KB; the cap keeps a huge body from reaching the decoder.
     id_token: Annotated[str, Field(min_length=1, max_length=8192)]

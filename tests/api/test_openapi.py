@@ -174,6 +174,7 @@ REQUEST_SCHEMAS = {
     "SeriesUpdate": schemas.SeriesUpdate,
     "SchoolUpdate": schemas.SchoolUpdate,
     "PeriodInput": schemas.PeriodInput,
+    "DisplayCreate": schemas.DisplayCreate,
 }
 # PATCH /v1/school's lists are capped loosely by the schema (the body's size) and exactly by
 # the Settings page's own checks, which the document states: settings.validate_bell_schedule,
