@@ -154,6 +154,10 @@ class RuleParamsForm(FlaskForm):
         "Approvers may confirm their own requests",
         description="Off: an approver's own request waits for another approver or an admin.",
     )
+    door_display_names = BooleanField(
+        "Door displays show who booked the room",
+        description="Off: a door display shows that a room is booked and what for, not by whom.",
+    )
 
 
 class CycleForm(FlaskForm):
