@@ -14,9 +14,16 @@ and the API call what is exported here; nothing in it reads the request.
 
 from .availability import day_availability
 from .blackouts import bookings_during, create_blackout, delete_blackout, describe, list_blackouts
-from .check_in import NO_SHOW, can_check_in_now, check_in, check_in_window, release_no_shows
+from .check_in import (
+    NO_SHOW,
+    can_check_in_now,
+    check_in,
+    check_in_refusal,
+    check_in_window,
+    release_no_shows,
+)
 from .displays import create_display, find_display, list_displays, revoke_display
-from .door import DoorState, door_state
+from .door import DoorState, booking_at_door, door_state
 from .facilities import (
     create_facility,
     facility_choices,
@@ -73,9 +80,11 @@ __all__ = [
     "SeriesRefused",
     "SlotConflict",
     "TimetableResult",
+    "booking_at_door",
     "bookings_during",
     "can_check_in_now",
     "check_in",
+    "check_in_refusal",
     "check_in_window",
     "create_blackout",
     "create_display",

@@ -1,4 +1,5 @@
-"""What a room's door display shows: free or in use now and until when, the rest of the day.
+"""What a room's door display shows: free or in use now and until when, the rest of the day;
+and which booking a person checks in at that door (``booking_at_door``).
 
 ``door_state`` reads the day's bookings of one facility in one query; the facility, the
 settings and the blackouts come from this process's copy (``configured``). A tablet on
@@ -19,11 +20,14 @@ from ..configured import configured
 from ..extensions import db
 from ..models import Reservation
 from ..models.reservation import HOLDING_STATUSES
-from .check_in import NO_SHOW, check_in_window
+from .check_in import NO_SHOW, can_check_in_now, check_in_window
 from .schedule import Slot, get_schedule
 from .school_calendar import is_school_day, week_label
 from .settings import get_setting
 
+# What the door shows of a day: the bookings that hold the room, and those released
+# because nobody checked in (their periods show as free, and why).
+ON_THE_DOOR = or_(Reservation.status.in_(HOLDING_STATUSES), Reservation.cancel_reason == NO_SHOW)
 CLOSED_WORDS = {"maintenance": "Under maintenance", "closed": "Closed"}
 
 
@@ -113,6 +117,27 @@ def door_state(facility, now):
     )
 
 
+def booking_at_door(account, facility, now):
+    """The booking of ``facility`` that ``account`` checks in at its door at ``now``: the
+    one open for check-in, else the first today that has not ended (checked in, not open
+    yet, waiting for approval or released); ``None`` when there is none."""
+    schedule = get_schedule()
+    clock = now.time().replace(tzinfo=None)
+    today = db.session.scalars(
+        select(Reservation)
+        .where(
+            Reservation.account_id == account.id,
+            Reservation.facility_id == facility.id,
+            Reservation.date == now.date(),
+            ON_THE_DOOR,
+        )
+        .order_by(Reservation.start_slot, Reservation.id)
+    ).all()
+    open_now = [r for r in today if can_check_in_now(r, now)]
+    not_ended = [r for r in today if r.end_slot not in schedule or schedule[r.end_slot].end > clock]
+    return (open_now or not_ended or [None])[0]
+
+
 def _day_bookings(facility, day):
     """The reservations holding each period of ``day``, and the periods released because
     nobody checked in (and not booked again since), in one query."""
@@ -121,7 +146,7 @@ def _day_bookings(facility, day):
         .where(
             Reservation.facility_id == facility.id,
             Reservation.date == day,
-            or_(Reservation.status.in_(HOLDING_STATUSES), Reservation.cancel_reason == NO_SHOW),
+            ON_THE_DOOR,
         )
         .order_by(Reservation.start_slot, Reservation.id)
     ).all()
