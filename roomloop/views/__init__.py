@@ -34,6 +34,7 @@ def init_app(app):
     from . import admin_accounts, admin_approvals, admin_facilities, admin_reports, admin_settings
     from .account import bp as account
     from .admin import bp as admin
+    from .admin_displays import bp as admin_displays
     from .admin_timetable import bp as admin_timetable
     from .admin_webhooks import bp as admin_webhooks
     from .auth import bp as auth
@@ -56,6 +57,7 @@ def init_app(app):
     sections = (admin_accounts, admin_approvals, admin_facilities, admin_reports, admin_settings)
     for section in sections:
         app.register_blueprint(section.bp)
+    app.register_blueprint(admin_displays)
     app.register_blueprint(admin_timetable)
     app.register_blueprint(admin_webhooks)
     app.register_blueprint(auth)

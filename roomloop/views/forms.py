@@ -44,6 +44,16 @@ class RevokeForm(FlaskForm):
     pass
 
 
+class DisplayForm(FlaskForm):
+    """Rendering and CSRF only: ``schemas.DisplayCreate`` checks the label, as the API does."""
+
+    label = StringField(
+        "Where is it?",
+        description="Optional, e.g. the door by the stairs. At most 120 characters.",
+        render_kw={"maxlength": 120, "autocomplete": "off"},
+    )
+
+
 class BookingForm(FlaskForm):
     """Rendering and CSRF only: the fields are validated by ``schemas.ReservationCreate``,
     the same schema as ``POST /v1/reservations``."""
