@@ -3,7 +3,7 @@
 Holds the rules engine (``rules``: R-01..R-11, pure functions of a request and a snapshot),
 the booking operations (``operations``: create, change, confirm, cancel, delete), check-in
 and the release of bookings nobody checked in (``check_in``), the tokens of door displays
-(``displays``), recurring
+(``displays``) and what they show (``door``), recurring
 series (``series``: the pattern and each date's decision; ``series_booking``: writing them;
 ``series_changes``: reading and changing them), the CSV timetable import that books many at
 once (``timetable``), slot states and suggestions (``availability``), the bell schedule and
@@ -14,8 +14,16 @@ and the API call what is exported here; nothing in it reads the request.
 
 from .availability import day_availability
 from .blackouts import bookings_during, create_blackout, delete_blackout, describe, list_blackouts
-from .check_in import NO_SHOW, can_check_in_now, check_in, check_in_window, release_no_shows
+from .check_in import (
+    NO_SHOW,
+    can_check_in_now,
+    check_in,
+    check_in_refusal,
+    check_in_window,
+    release_no_shows,
+)
 from .displays import create_display, find_display, list_displays, revoke_display
+from .door import DoorState, booking_at_door, door_state
 from .facilities import (
     create_facility,
     facility_choices,
@@ -66,14 +74,17 @@ __all__ = [
     "RULES",
     "RULE_PARAM_RANGES",
     "WEEKDAYS",
+    "DoorState",
     "Repeat",
     "RuleViolation",
     "SeriesRefused",
     "SlotConflict",
     "TimetableResult",
+    "booking_at_door",
     "bookings_during",
     "can_check_in_now",
     "check_in",
+    "check_in_refusal",
     "check_in_window",
     "create_blackout",
     "create_display",
@@ -85,6 +96,7 @@ __all__ = [
     "delete_blackout",
     "delete_reservation",
     "describe",
+    "door_state",
     "facility_choices",
     "facility_page",
     "facility_row",

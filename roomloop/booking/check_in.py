@@ -39,7 +39,10 @@ def check_in_window(reservation, schedule=None):
 
 
 def can_check_in_now(reservation, now=None):
-    """Whether a Check in button belongs on the booking now."""
+    """Whether a Check in button belongs on the booking now: only where the room asks for
+    check-in (elsewhere the API accepts one, but a button would be noise)."""
+    if not reservation.facility.check_in_required:
+        return False
     if reservation.status != "confirmed" or reservation.checked_in_at is not None:
         return False
     if reservation.start_slot not in get_schedule():
@@ -63,6 +66,16 @@ def check_in(actor, reservation, now=None):
         record_event("reservation.updated", reservation_resource(reservation, get_schedule()))
         commit_keeping_loaded()
     return reservation
+
+
+def check_in_refusal(reservation, now=None):
+    """Why ``reservation`` could not be checked in at ``now`` (a ``CheckInRefused``, to
+    say so before anyone tries), or ``None``."""
+    try:
+        _require_check_in_open(reservation, now or school_now())
+    except CheckInRefused as refusal:
+        return refusal
+    return None
 
 
 def _require_check_in_open(reservation, now):

@@ -31,6 +31,8 @@ DEFAULTS = {
     "school_days": ["mon", "tue", "wed", "thu", "fri"],
     # On: a series may book beyond the booking window up to the end of its first date's term.
     "series_to_term_end": True,
+    # Off: door displays say a room is booked and what for, never by whom.
+    "door_display_names": False,
 }
 
 # The rule parameters an admin may tune, with their allowed ranges (inclusive).
@@ -40,7 +42,7 @@ RULE_PARAM_RANGES = {
     "weekly_quota_slots": (1, 200),
 }
 # School policies an admin turns on or off, beside the rule parameters.
-POLICY_FLAGS = ("approvers_confirm_own",)
+POLICY_FLAGS = ("approvers_confirm_own", "door_display_names")
 MAX_PERIODS = 16
 # [0-9], not \d: \d takes any script's digits ("0٩:00"), which time.fromisoformat refuses.
 TIME_OF_DAY = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")

@@ -34,10 +34,12 @@ def init_app(app):
     from . import admin_accounts, admin_approvals, admin_facilities, admin_reports, admin_settings
     from .account import bp as account
     from .admin import bp as admin
+    from .admin_displays import bp as admin_displays
     from .admin_timetable import bp as admin_timetable
     from .admin_webhooks import bp as admin_webhooks
     from .auth import bp as auth
     from .cells import cell_html, row_cells
+    from .check_in import bp as check_in
     from .displays import bp as displays
     from .docs import bp as docs
     from .forms import LogoutForm
@@ -55,9 +57,11 @@ def init_app(app):
     sections = (admin_accounts, admin_approvals, admin_facilities, admin_reports, admin_settings)
     for section in sections:
         app.register_blueprint(section.bp)
+    app.register_blueprint(admin_displays)
     app.register_blueprint(admin_timetable)
     app.register_blueprint(admin_webhooks)
     app.register_blueprint(auth)
+    app.register_blueprint(check_in)
     app.register_blueprint(displays)
     app.register_blueprint(docs)
 

@@ -44,6 +44,16 @@ class RevokeForm(FlaskForm):
     pass
 
 
+class DisplayForm(FlaskForm):
+    """Rendering and CSRF only: ``schemas.DisplayCreate`` checks the label, as the API does."""
+
+    label = StringField(
+        "Where is it?",
+        description="Optional, e.g. the door by the stairs. At most 120 characters.",
+        render_kw={"maxlength": 120, "autocomplete": "off"},
+    )
+
+
 class BookingForm(FlaskForm):
     """Rendering and CSRF only: the fields are validated by ``schemas.ReservationCreate``,
     the same schema as ``POST /v1/reservations``."""
@@ -153,6 +163,10 @@ class RuleParamsForm(FlaskForm):
     approvers_confirm_own = BooleanField(
         "Approvers may confirm their own requests",
         description="Off: an approver's own request waits for another approver or an admin.",
+    )
+    door_display_names = BooleanField(
+        "Door displays show who booked the room",
+        description="Off: a door display shows that a room is booked and what for, not by whom.",
     )
 
 

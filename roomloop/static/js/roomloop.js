@@ -59,3 +59,27 @@
     next.focus();
   });
 })();
+
+// Copy buttons beside a field shown once (a door display's address): without this file
+// the field is still there to copy from by hand.
+(function () {
+  var buttons = document.querySelectorAll("button[data-copy]");
+  Array.prototype.forEach.call(buttons, function (button) {
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      field.select();
+      var done = function () {
+        button.textContent = "Copied";
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(done);
+      } else if (document.execCommand("copy")) {
+        done();
+      }
+    });
+  });
+})();
