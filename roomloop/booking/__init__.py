@@ -6,11 +6,13 @@ series (``series``: the pattern and each date's decision; ``series_booking``: wr
 ``series_changes``: reading and changing them), the CSV timetable import that books many at
 once (``timetable``), slot states and suggestions (``availability``), the bell schedule and
 the school's clock (``schedule``), the school calendar (``school_calendar``: terms, school
-days, the timetable cycle), blackout dates, facilities and the school-wide settings. Pages
-and the API call what is exported here; nothing in it reads the request.
+days, the timetable cycle), blackout dates and the bookings they cover (``blackout_bookings``:
+cancelled together), facilities and the school-wide settings. Pages and the API call what
+is exported here; nothing in it reads the request.
 """
 
 from .availability import day_availability
+from .blackout_bookings import cancel_bookings_during, covered_bookings
 from .blackouts import bookings_during, create_blackout, delete_blackout, describe, list_blackouts
 from .facilities import (
     create_facility,
@@ -67,6 +69,8 @@ __all__ = [
     "SlotConflict",
     "TimetableResult",
     "bookings_during",
+    "cancel_bookings_during",
+    "covered_bookings",
     "create_blackout",
     "create_facility",
     "create_reservation",

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..auth.permissions import (
     require_cancel_reservation,
@@ -271,7 +272,7 @@ def update_reservation(
             for event_type in events:
                 record_event(event_type, data)
             if "reservation.cancelled" in events and reservation.series_id is not None:
-                _end_series_if_empty(reservation.series)
+                end_series_if_empty(reservation.series)
         commit_keeping_loaded()  # the caller shows the reservation: it must not reload
     return reservation
 
@@ -321,7 +322,7 @@ def series_counts(series):
     return counts
 
 
-def _end_series_if_empty(series):
+def end_series_if_empty(series):
     """A series whose last date was cancelled is cancelled too (one date at a time)."""
     left = db.session.scalar(
         select(func.count())
@@ -363,7 +364,12 @@ def delete_reservation(actor, reservation):
 
 def reservations_of(account, today):
     """The account's reservations: upcoming (soonest first) and past (latest first)."""
-    base = select(Reservation).where(Reservation.account_id == account.id)
+    # Who cancelled each one is shown beside it: read at once, not one query per item.
+    base = (
+        select(Reservation)
+        .where(Reservation.account_id == account.id)
+        .options(selectinload(Reservation.cancelled_by))
+    )
     upcoming = db.session.scalars(
         base.where(Reservation.date >= today).order_by(Reservation.date, Reservation.start_slot)
     ).all()
