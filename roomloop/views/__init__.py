@@ -41,6 +41,7 @@ def init_app(app):
     from .docs import bp as docs
     from .forms import LogoutForm
     from .my_series import bp as my_series
+    from .reservation import bp as reservations
     from .series_words import counts_words, held_words, pattern_words
     from .teacher import bp as teacher
 
@@ -65,6 +66,7 @@ def init_app(app):
 
     app.register_blueprint(teacher)
     app.register_blueprint(my_series)
+    app.register_blueprint(reservations)
 
     app.add_template_global(cell_html)
     app.add_template_global(row_cells)
