@@ -13,7 +13,7 @@ asked of the slot's holder, as the grid has read it: no query per cell.
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from flask import url_for
+from flask import g, url_for
 from markupsafe import Markup, escape
 
 from ..auth.permissions import can_cancel_reservation
@@ -45,8 +45,15 @@ class Row:
             book_query=str(
                 escape(f"{book_url}?facility_id={quote(facility.code)}&date={day.isoformat()}")
             ),
-            reservations_url=url_for("reservations.show", public_id="-").removesuffix("-"),
+            reservations_url=_reservations_url(),
         )
+
+
+def _reservations_url():
+    """Where reservations' pages are, worked out once a request rather than once a row."""
+    if "reservations_url" not in g:
+        g.reservations_url = url_for("reservations.show", public_id="-").removesuffix("-")
+    return g.reservations_url
 
 
 def cell_for(row, state, viewer):
