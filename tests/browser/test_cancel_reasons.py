@@ -75,6 +75,7 @@ def test_approver_rejects_with_a_reason_and_the_teacher_reads_it(staff, open_pag
     mine = teacher.locator(f"#res-{pending.public_id}")
     expect(mine).to_contain_text("Cancelled by Cy Diaz: The hall is set up for exams that week")
     shoot(teacher, "my-reservations-cancelled-by")
+    assert_accessible(teacher)
     mine.get_by_role("link", name=re.compile("^Details of Main Auditorium")).click()
 
     expect(teacher.get_by_role("heading", level=1)).to_have_text(
