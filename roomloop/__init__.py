@@ -21,6 +21,7 @@ def create_app(test_config=None):
 
     from . import (
         api,
+        booking,
         cli,
         health,
         logs,
@@ -50,6 +51,7 @@ def create_app(test_config=None):
         db.session.rollback()
 
     outbox.init_app(app)
+    outbox.add_task(app, booking.release_no_shows)
     app.register_blueprint(health.bp)
     api.init_app(app)
     views.init_app(app)

@@ -107,7 +107,7 @@ def deliver_webhooks(once):
 
     Run one or more of these beside the web processes when ROOMLOOP_WEBHOOK_SENDER=process.
     """
-    from .outbox import deliver_due, run
+    from .outbox import deliver_due, run, run_tasks
 
     app = current_app._get_current_object()
     if once:
@@ -115,6 +115,8 @@ def deliver_webhooks(once):
         while sent := deliver_due():
             total += sent
         click.echo(f"Attempted {total} deliveries.")
+        # Such as releasing the bookings nobody checked in.
+        click.echo(f"Background jobs made {run_tasks()} changes.")
         return
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -62,6 +62,8 @@ DEFAULTS = {
     "WEBHOOK_RETRY_DELAYS": [5, 300, 1800, 7200, 18000, 36000, 86400],  # seconds, then failed
     "WEBHOOK_BATCH": 10,  # deliveries a sender claims at a time
     "WEBHOOK_POLL_SECONDS": 2.0,
+    # How often the sender runs its other jobs (releasing bookings nobody checked in).
+    "BACKGROUND_TASK_SECONDS": 15.0,
     "WEBHOOK_SECRET_GRACE_HOURS": 24,  # the previous secret still signs this long after rotation
 }
 

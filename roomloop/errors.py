@@ -30,6 +30,15 @@ class Forbidden(DomainError):
         self.capability = capability
 
 
+class CheckInRefused(DomainError):
+    """A check-in the booking's state does not allow; ``reason`` says which: ``released``
+    (nobody checked in in time), ``cancelled``, ``pending``, ``not_open`` or ``closed``."""
+
+    def __init__(self, reason, message):
+        super().__init__(message)
+        self.reason = reason
+
+
 class ImportRejected(ValidationError):
     """An uploaded file was refused and nothing was written; ``rows`` lists the bad rows by
     line (``{"line", "field", "message"}``), empty when the file as a whole was unreadable."""

@@ -23,8 +23,21 @@ def facility_resource(facility):
             "roles": list(facility.allowed_roles),
             "max_slots_per_booking": facility.max_slots_per_booking,
         },
+        "check_in_required": facility.check_in_required,
+        "release_after_minutes": facility.release_after_minutes,
         "created_at": iso_utc(facility.created_at),
         "updated_at": iso_utc(facility.updated_at),
+    }
+
+
+def display_resource(display):
+    """A door display's token as lists show it: never the token itself."""
+    return {
+        "id": display.public_id,
+        "facility_id": display.facility.code,
+        "label": display.label,
+        "created_at": iso_utc(display.created_at),
+        "last_seen_at": iso_utc(display.last_seen_at),
     }
 
 
@@ -59,6 +72,7 @@ def reservation_resource(reservation, schedule):
         "rules": dict(reservation.rules),
         "series_id": reservation.series.public_id if reservation.series is not None else None,
         "cancel_reason": reservation.cancel_reason,
+        "checked_in_at": iso_utc(reservation.checked_in_at),
         "cancelled_by": (
             None if reservation.cancelled_by_id is None else account_ref(reservation.cancelled_by)
         ),

@@ -224,6 +224,11 @@ class RestrictionsInput(Schema):
     max_slots_per_booking: Annotated[WholeNumber, Field(ge=1, le=48)] | None = None
 
 
+# Minutes after a booking's first period starts that it waits for a check-in (facilities
+# that require one).
+ReleaseMinutes = Annotated[WholeNumber, Field(ge=1, le=60)]
+
+
 class FacilityFields(Schema):
     name: Annotated[str, Field(min_length=1, max_length=120)]
     type: Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,39}$")]
@@ -234,6 +239,8 @@ class FacilityFields(Schema):
     requires_approval: bool = False
     description: Annotated[str, Field(max_length=4000)] = ""
     restrictions: RestrictionsInput = RestrictionsInput()
+    check_in_required: bool = False
+    release_after_minutes: ReleaseMinutes = 15
 
 
 class FacilityCreate(FacilityFields):
@@ -252,6 +259,12 @@ class FacilityUpdate(Schema):
     requires_approval: bool | None = None
     description: Annotated[str, Field(max_length=4000)] | None = None
     restrictions: RestrictionsInput | None = None
+    check_in_required: bool | None = None
+    release_after_minutes: ReleaseMinutes | None = None
+
+
+class DisplayCreate(Schema):
+    label: Annotated[str, Field(max_length=120)] = ""
 
 
 class GoogleTokenExchange(Schema):

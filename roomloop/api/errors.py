@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..auth.google import SignInRefused
 from ..booking import RuleViolation, SeriesRefused, SlotConflict
-from ..errors import Forbidden, ImportRejected, NotFound, ValidationError
+from ..errors import CheckInRefused, Forbidden, ImportRejected, NotFound, ValidationError
 from ..logs import request_id
 from .blueprint import bp
 
@@ -98,6 +98,11 @@ def forbidden(exc):
 @bp.errorhandler(NotFound)
 def not_found(exc):
     return error_response(404, "not_found", exc.message)
+
+
+@bp.errorhandler(CheckInRefused)
+def check_in_refused(exc):
+    return error_response(409, "check_in_refused", exc.message, reason=exc.reason)
 
 
 @bp.errorhandler(SlotConflict)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..auth.permissions import can_view_reservation
 from ..booking import (
+    check_in,
     create_reservation,
     delete_reservation,
     facility_row,
@@ -125,6 +126,13 @@ def update_reservation_endpoint(public_id):
         status=data.status,
         cancel_reason=data.cancel_reason,
     )
+    return reservation_resource(reservation, get_schedule())
+
+
+@bp.post("/reservations/<public_id>/check-in")
+def check_in_endpoint(public_id):
+    """Check in to a booking: the room is in use."""
+    reservation = check_in(g.actor, get_reservation(public_id))
     return reservation_resource(reservation, get_schedule())
 
 

@@ -103,3 +103,14 @@ def require_confirm_reservation(actor, reservation, own_allowed=False):
             "reservations:manage",
             "Another approver or an admin must confirm your own request.",
         )
+
+
+def require_check_in(actor, reservation):
+    """Check in: the holder (who may book), an approver or an admin, e.g. at the door."""
+    if actor.can("reservations:approve"):
+        return
+    if not (actor.owns(reservation) and actor.can("reservations:book")):
+        raise Forbidden(
+            "reservations:approve",
+            "Only the person who booked it, an approver or an admin may check in.",
+        )

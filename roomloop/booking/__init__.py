@@ -1,7 +1,9 @@
 """Booking: the rules engine and everything a booking is decided on and written with.
 
 Holds the rules engine (``rules``: R-01..R-11, pure functions of a request and a snapshot),
-the booking operations (``operations``: create, change, confirm, cancel, delete), recurring
+the booking operations (``operations``: create, change, confirm, cancel, delete), check-in
+and the release of bookings nobody checked in (``check_in``), the tokens of door displays
+(``displays``), recurring
 series (``series``: the pattern and each date's decision; ``series_booking``: writing them;
 ``series_changes``: reading and changing them), the CSV timetable import that books many at
 once (``timetable``), slot states and suggestions (``availability``), the bell schedule and
@@ -14,6 +16,8 @@ is exported here; nothing in it reads the request.
 from .availability import day_availability
 from .blackout_bookings import cancel_bookings_during, covered_bookings
 from .blackouts import bookings_during, create_blackout, delete_blackout, describe, list_blackouts
+from .check_in import NO_SHOW, can_check_in_now, check_in, check_in_window, release_no_shows
+from .displays import create_display, find_display, list_displays, revoke_display
 from .facilities import (
     create_facility,
     facility_choices,
@@ -59,6 +63,7 @@ from .timetable import TimetableResult, import_timetable, timetable_template
 __all__ = [
     "MAX_OCCURRENCES",
     "MAX_PERIODS",
+    "NO_SHOW",
     "POLICY_FLAGS",
     "RULES",
     "RULE_PARAM_RANGES",
@@ -69,9 +74,13 @@ __all__ = [
     "SlotConflict",
     "TimetableResult",
     "bookings_during",
+    "can_check_in_now",
     "cancel_bookings_during",
+    "check_in",
+    "check_in_window",
     "covered_bookings",
     "create_blackout",
+    "create_display",
     "create_facility",
     "create_reservation",
     "create_series",
@@ -83,6 +92,7 @@ __all__ = [
     "facility_choices",
     "facility_page",
     "facility_row",
+    "find_display",
     "find_facilities",
     "get_cycle",
     "get_facility",
@@ -94,8 +104,11 @@ __all__ = [
     "import_timetable",
     "is_school_day",
     "list_blackouts",
+    "list_displays",
     "plan_series",
+    "release_no_shows",
     "reservations_of",
+    "revoke_display",
     "school_days",
     "school_now",
     "series_of",

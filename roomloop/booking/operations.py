@@ -149,6 +149,7 @@ def create_reservation(
             rules=rules_record(outcome),
             cancel_reason=None,
             cancelled_by_id=None,
+            checked_in_at=None,
             created_at=now_utc,
             updated_at=now_utc,
         )

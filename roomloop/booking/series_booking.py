@@ -225,6 +225,7 @@ def _reservation_row(plan, occurrence, series_id, now):
         "series_id": series_id,
         "cancel_reason": None,
         "cancelled_by_id": None,
+        "checked_in_at": None,
         "created_at": now,
         "updated_at": now,
     }

@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per aggregate: accounts, facilities and blackouts,
-reservations and their held slots, series, tokens and sessions, webhooks and events, and
-the email messages the outbox sends."""
+reservations and their held slots, series, tokens, sessions and door displays, webhooks and
+events, and the email messages the outbox sends."""
 
 from .account import ACCOUNT_STATUSES, ROLES, Account
 from .base import iso_utc, new_public_id, utcnow
@@ -9,7 +9,7 @@ from .facility import FACILITY_STATUSES, BlackoutDate, Facility
 from .reservation import HOLDING_STATUSES, RESERVATION_STATUSES, HeldSlot, Reservation
 from .series import SERIES_STATUSES, Series
 from .setting import ConfigStamp, Setting
-from .token import ApiToken, BrowserSession
+from .token import ApiToken, BrowserSession, DisplayToken
 from .webhook import (
     DELIVERY_STATUSES,
     ENDPOINT_STATUSES,
@@ -33,6 +33,7 @@ __all__ = [
     "BlackoutDate",
     "BrowserSession",
     "ConfigStamp",
+    "DisplayToken",
     "EmailMessage",
     "Event",
     "Facility",

@@ -23,6 +23,10 @@ class Facility(TimestampMixin, db.Model):
     allowed_departments = db.Column(db.JSON, nullable=False, default=list)
     allowed_roles = db.Column(db.JSON, nullable=False, default=list)
     max_slots_per_booking = db.Column(db.Integer, nullable=True)
+    # Bookings must be checked in; one nobody checked in by ``release_after_minutes`` after
+    # its first period starts is released (cancelled "no_show") for others to book.
+    check_in_required = db.Column(db.Boolean, nullable=False, default=False, server_default="0")
+    release_after_minutes = db.Column(db.Integer, nullable=False, default=15, server_default="15")
 
     def __repr__(self):
         return f"<Facility {self.code}>"

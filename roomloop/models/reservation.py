@@ -32,6 +32,7 @@ class Reservation(TimestampMixin, db.Model):
     # Why it was cancelled, when whoever cancelled said so (or "no_show"), and by whom.
     cancel_reason = db.Column(db.String(500), nullable=True)
     cancelled_by_id = db.Column(db.Integer, db.ForeignKey("accounts.id"), nullable=True)
+    checked_in_at = db.Column(db.DateTime, nullable=True)
     # Grows with each change (``_count_revision``): a calendar app's SEQUENCE.
     revision = db.Column(db.Integer, nullable=False, default=0, server_default="0")
 

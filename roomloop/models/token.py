@@ -1,4 +1,5 @@
-"""Credentials: bearer tokens of the API and sessions of browsers. Only hashes are stored."""
+"""Credentials: bearer tokens of the API, sessions of browsers and the tokens of door displays.
+Only hashes are stored."""
 
 from ..extensions import db
 from .base import new_public_id, utcnow
@@ -40,3 +41,26 @@ class BrowserSession(db.Model):
     token_hash = db.Column(db.String(64), nullable=False, unique=True)  # SHA-256, hex
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     expires_at = db.Column(db.DateTime, nullable=False)
+
+
+class DisplayToken(db.Model):
+    """A door display of one facility: its token reads that facility's display, nothing else."""
+
+    __tablename__ = "display_tokens"
+
+    id = db.Column(db.Integer, primary_key=True)
+    public_id = db.Column(
+        db.String(32), nullable=False, unique=True, default=lambda: new_public_id("dsp_")
+    )
+    facility_id = db.Column(
+        db.Integer, db.ForeignKey("facilities.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)  # SHA-256, hex
+    label = db.Column(db.String(120), nullable=False, default="")
+    created_by_id = db.Column(
+        db.Integer, db.ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    last_seen_at = db.Column(db.DateTime, nullable=True)
+
+    facility = db.relationship("Facility", lazy="joined")

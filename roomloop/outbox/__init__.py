@@ -3,11 +3,13 @@
 Holds the events (``events``), the webhook endpoints and their deliveries (``webhooks``),
 the sender that signs and posts the deliveries with retries (``sender``, a thread in each
 web process or ``flask deliver-webhooks``), and the one way out to a receiver
-(``outbound``), which connects only to the address that was checked.
+(``outbound``), which connects only to the address that was checked, and the other jobs
+that sender runs (``tasks``), such as releasing bookings nobody checked in.
 """
 
 from .events import EVENT_PATTERNS, EVENT_TYPES, record_event, record_events, subscribed_endpoints
 from .sender import deliver_due, init_app, run
+from .tasks import add_task, run_tasks
 from .webhooks import (
     create_endpoint,
     delete_endpoint,
@@ -25,6 +27,7 @@ from .webhooks import (
 __all__ = [
     "EVENT_PATTERNS",
     "EVENT_TYPES",
+    "add_task",
     "create_endpoint",
     "delete_endpoint",
     "deliver_due",
@@ -39,6 +42,7 @@ __all__ = [
     "redeliver",
     "rotate_secret",
     "run",
+    "run_tasks",
     "send_test_event",
     "subscribed_endpoints",
     "update_endpoint",

@@ -30,6 +30,7 @@ from ..extensions import db
 from ..models import WebhookDelivery, WebhookEndpoint, utcnow
 from . import outbound
 from .events import DUE, event_payload
+from .tasks import TaskClock, run_tasks
 from .webhooks import check_target, disable_endpoint, signing_secrets
 
 log = logging.getLogger(__name__)
@@ -228,12 +229,16 @@ def _record(job, outcome):
 
 
 def run(app, stop, wake=None):
-    """Send deliveries until ``stop`` is set; sleep between rounds unless ``wake`` is set."""
+    """Send deliveries, and run the background jobs (``tasks``), until ``stop`` is set;
+    sleep between rounds unless ``wake`` is set."""
     poll = app.config["WEBHOOK_POLL_SECONDS"]
+    clock = TaskClock(app.config["BACKGROUND_TASK_SECONDS"])
     while not stop.is_set():
         try:
             with app.app_context():
                 sent = deliver_due()
+                if clock.due():
+                    sent += run_tasks()
         except Exception:  # a database hiccup must not end the sender
             log.exception("webhook sender round failed; trying again")
             sent = 0

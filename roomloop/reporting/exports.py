@@ -43,9 +43,13 @@ COLUMNS = (
     ("attendees", 10),
     ("created_at", 21),
     ("updated_at", 21),
+    ("cancel_reason", 30),  # why it was cancelled: "no_show" when nobody checked in
+    ("checked_in_at", 21),
 )
 HEADER = tuple(name for name, _ in COLUMNS)
-TEXT_COLUMNS = frozenset({"facility", "building", "user", "email", "department", "purpose"})
+TEXT_COLUMNS = frozenset(
+    {"facility", "building", "user", "email", "department", "purpose", "cancel_reason"}
+)
 BATCH = 2_000
 XLSX_MAX_ROWS = 1_048_576 - 1  # a sheet's rows, less the header
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -104,6 +108,7 @@ def export_rows(scope):
         _slot_times(Reservation.start_slot, "start"), _slot_times(Reservation.end_slot, "end"),
         Reservation.status, Reservation.purpose, Reservation.attendees,
         Reservation.created_at, Reservation.updated_at,
+        Reservation.cancel_reason, Reservation.checked_in_at,
     )  # fmt: skip
     result = db.session.connection().execute(
         _statement(scope, columns).execution_options(yield_per=BATCH)
@@ -124,6 +129,7 @@ def export_csv(scope):
         _slot_times(Reservation.start_slot, "start"), _slot_times(Reservation.end_slot, "end"),
         Reservation.status, neutralised(Reservation.purpose), Reservation.attendees,
         utc_timestamp_text(Reservation.created_at), utc_timestamp_text(Reservation.updated_at),
+        neutralised(Reservation.cancel_reason), utc_timestamp_text(Reservation.checked_in_at),
     )  # fmt: skip
     return csv_chunks(HEADER, _statement(scope, columns), BATCH)
 

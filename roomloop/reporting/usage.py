@@ -6,7 +6,9 @@ reservations; only the calendar of bookable days is worked out here, day by day.
 
 Definitions, in the README too:
 - ``reservations``: pending or confirmed reservations in the range; ``cancellations``: the
-  cancelled ones; ``slots_booked``: the slots the pending and confirmed ones hold.
+  cancelled ones; ``no_shows``: those of them released because nobody checked in
+  (``cancel_reason`` ``no_show``); ``slots_booked``: the slots the pending and confirmed
+  ones hold (a released booking holds none: its periods count as free).
 - ``bookable_slots``: for each facility that is not closed, each school day of the range
   (Monday to Friday unless the school says otherwise) that is not a school-wide or facility
   blackout, every slot of the bell schedule.
@@ -20,7 +22,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, extract, func, select
 
-from ..booking import get_schedule, school_days, term_of, terms_from
+from ..booking import NO_SHOW, get_schedule, school_days, term_of, terms_from
 from ..errors import ValidationError
 from ..extensions import db
 from ..models import Account, BlackoutDate, Facility, HeldSlot, Reservation
@@ -101,6 +103,7 @@ class Measures:
 
     reservations: int = 0
     cancellations: int = 0
+    no_shows: int = 0
     slots_booked: int = 0
     slots_on_bookable: int = 0  # booked slots that were bookable: utilization's numerator
 
@@ -109,6 +112,7 @@ class Measures:
         counts["slots_booked"] = self.slots_booked
         if with_reservations:
             counts["cancellations"] = self.cancellations
+            counts["no_shows"] = self.no_shows
         return {
             **counts,
             "bookable_slots": bookable_slots,
@@ -151,10 +155,11 @@ def usage_report(scope):
             measures.slots_on_bookable += (
                 held - on_blackout[facility_id, weekday, slot] if bookable else 0
             )
-    for facility_id, weekday, status, number in _reservations(scope):
+    for facility_id, weekday, status, number, no_shows in _reservations(scope):
         for measures in (total, by_facility[facility_id], by_weekday[weekday]):
             if status == "cancelled":
                 measures.cancellations += number
+                measures.no_shows += no_shows
             else:
                 measures.reservations += number
 
@@ -294,17 +299,25 @@ def _held_on_blackout_days(scope, school_wide, own):
 
 
 def _reservations(scope):
-    """Rows of (facility id, weekday, status, reservations)."""
+    """Rows of (facility id, weekday, status, reservations, of which no-shows)."""
     weekday = _iso_weekday(Reservation.date)
-    stmt = select(Reservation.facility_id, weekday, Reservation.status, func.count()).group_by(
-        Reservation.facility_id, weekday, Reservation.status
-    )
+    stmt = select(
+        Reservation.facility_id, weekday, Reservation.status, func.count(), func.sum(NO_SHOWN)
+    ).group_by(Reservation.facility_id, weekday, Reservation.status)
     stmt = scope.filter(stmt, Reservation.date, Reservation.facility_id, Reservation.account_id)
-    return [(f, int(day), status, n) for f, day, status, n in db.session.execute(stmt)]
+    return [
+        (f, int(day), status, n, int(no_shows))
+        for f, day, status, n, no_shows in db.session.execute(stmt)
+    ]
+
+
+# 1 for a booking released because nobody checked in.
+NO_SHOWN = case((Reservation.cancel_reason == NO_SHOW, 1), else_=0)
 
 
 def _by_department(scope):
-    """Departments by slots booked, most first: reservations, slots booked, cancellations."""
+    """Departments by slots booked, most first: reservations, slots booked, cancellations
+    and no-shows."""
     cancelled = Reservation.status == "cancelled"
     slots = Reservation.end_slot - Reservation.start_slot + 1
     stmt = (
@@ -313,6 +326,7 @@ def _by_department(scope):
             func.sum(case((cancelled, 0), else_=1)),
             func.sum(case((cancelled, 0), else_=slots)),
             func.sum(case((cancelled, 1), else_=0)),
+            func.sum(NO_SHOWN),
         )
         .join(Account, Account.id == Reservation.account_id)
         .group_by(Account.department)
@@ -324,7 +338,10 @@ def _by_department(scope):
             "reservations": int(reservations),
             "slots_booked": int(slots_booked),
             "cancellations": int(cancellations),
+            "no_shows": int(no_shows),
         }
-        for department, reservations, slots_booked, cancellations in db.session.execute(stmt)
+        for department, reservations, slots_booked, cancellations, no_shows in db.session.execute(
+            stmt
+        )
     ]
     return sorted(rows, key=lambda row: (-row["slots_booked"], row["department"]))

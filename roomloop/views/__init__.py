@@ -38,6 +38,7 @@ def init_app(app):
     from .admin_webhooks import bp as admin_webhooks
     from .auth import bp as auth
     from .cells import cell_html, row_cells
+    from .displays import bp as displays
     from .docs import bp as docs
     from .forms import LogoutForm
     from .my_series import bp as my_series
@@ -58,6 +59,7 @@ def init_app(app):
     app.register_blueprint(admin_timetable)
     app.register_blueprint(admin_webhooks)
     app.register_blueprint(auth)
+    app.register_blueprint(displays)
     app.register_blueprint(docs)
 
     @app.errorhandler(Forbidden)

@@ -99,6 +99,8 @@ def _values(form):
             "roles": form.allowed_roles.data or [],
             "max_slots_per_booking": (form.max_slots_per_booking.data or "").strip() or None,
         },
+        "check_in_required": bool(form.check_in_required.data),
+        "release_after_minutes": (form.release_after_minutes.data or "").strip(),
     }
 
 
@@ -119,6 +121,8 @@ def _form_data(facility):
         "allowed_departments": ", ".join(facility.allowed_departments),
         "allowed_roles": list(facility.allowed_roles),
         "max_slots_per_booking": facility.max_slots_per_booking or "",
+        "check_in_required": facility.check_in_required,
+        "release_after_minutes": str(facility.release_after_minutes),
     }
 
 

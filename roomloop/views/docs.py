@@ -310,6 +310,8 @@ class Document:
         schemas = self.document["components"]["schemas"]
         names = (
             "Facility",
+            "Display",
+            "DisplayCreated",
             "Reservation",
             "Series",
             "SeriesRepeat",

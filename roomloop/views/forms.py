@@ -131,6 +131,13 @@ class FacilityForm(FlaskForm):
         description="Empty: the school-wide limit on the Settings page.",
         widget=NumberInput(min=1, max=48),
     )
+    check_in_required = BooleanField("Bookings must be checked in at the door or online")
+    release_after_minutes = StringField(
+        "Release a booking nobody checked in after (minutes)",
+        description="From the start of its first period, 1 to 60. Its periods become free.",
+        widget=NumberInput(min=1, max=60),
+        default="15",
+    )
 
 
 class FacilityCreateForm(FacilityForm):

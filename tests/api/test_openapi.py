@@ -140,7 +140,8 @@ def test_only_the_sign_in_exchange_and_the_document_are_public(document):
 
 def test_the_error_codes_are_those_the_api_answers_with(document):
     codes = document["components"]["schemas"]["ErrorCode"]["enum"]
-    assert set(codes) == {*HTTP_CODES.values(), "internal_error", "https_required"}
+    extra = {"internal_error", "https_required", "check_in_refused"}
+    assert set(codes) == {*HTTP_CODES.values(), *extra}
 
 
 def test_the_enums_are_the_codes(document):
@@ -173,6 +174,7 @@ REQUEST_SCHEMAS = {
     "SeriesUpdate": schemas.SeriesUpdate,
     "SchoolUpdate": schemas.SchoolUpdate,
     "PeriodInput": schemas.PeriodInput,
+    "DisplayCreate": schemas.DisplayCreate,
 }
 # PATCH /v1/school's lists are capped loosely by the schema (the body's size) and exactly by
 # the Settings page's own checks, which the document states: settings.validate_bell_schedule,

@@ -86,6 +86,7 @@ def test_the_reference_example_answers_the_documented_resource(
         "series_id",
         "cancel_reason",
         "cancelled_by",
+        "checked_in_at",
         "created_at",
         "updated_at",
     }

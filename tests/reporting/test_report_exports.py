@@ -44,6 +44,8 @@ COLUMNS = [
     "attendees",
     "created_at",
     "updated_at",
+    "cancel_reason",
+    "checked_in_at",
 ]
 TEXT_COLUMNS = ("facility", "building", "user", "email", "department", "purpose")
 
@@ -134,16 +136,16 @@ def test_csv_has_one_row_per_reservation_in_the_range(client, week):
     assert rows[1:] == [
         [week["order"][0].public_id, "lab-a", "Lab A", "North", ada, "Ada Park", *common,
          "2027-03-01", "1", "1", "09:00", "09:50", "pending", 'Safety, "basics"', "",
-         "2027-02-16T10:30:00Z", "2027-02-16T10:30:00Z"],
+         "2027-02-16T10:30:00Z", "2027-02-16T10:30:00Z", "", ""],
         [week["order"][1].public_id, "lab-a", "Lab A", "North", ada, "Ada Park", *common,
          "2027-03-01", "3", "4", "11:00", "12:50", "confirmed", "Titration", "24",
-         "2027-02-15T09:00:00Z", "2027-02-16T10:30:00Z"],
+         "2027-02-15T09:00:00Z", "2027-02-16T10:30:00Z", "", ""],
         [week["order"][2].public_id, "gym", "Gym", "South", eve, "Eve Stone",
          "eve@school.example", "Maths", "2027-03-02", "6", "7", "14:00", "15:50", "confirmed",
-         "Basketball", "", "2027-02-15T09:00:00Z", "2027-02-15T09:00:00Z"],
+         "Basketball", "", "2027-02-15T09:00:00Z", "2027-02-15T09:00:00Z", "", ""],
         [week["order"][3].public_id, "lab-a", "Lab A", "North", eve, "Eve Stone",
          "eve@school.example", "Maths", "2027-03-02", "6", "6", "14:00", "14:50", "cancelled",
-         "Dissection", "", "2027-02-16T10:30:00Z", "2027-02-16T10:30:00Z"],
+         "Dissection", "", "2027-02-16T10:30:00Z", "2027-02-16T10:30:00Z", "", ""],
     ]  # fmt: skip
 
 
@@ -157,7 +159,12 @@ def test_xlsx_has_the_same_rows_as_the_csv(client, week):
     assert filename(response) == "roomloop-reservations-2027-03-01-to-2027-03-07.xlsx"
     rows = sheet_rows(xlsx_data)
     assert rows[0] == [f"{c} (UTC)" if c.endswith("_at") else c for c in COLUMNS]
-    assert rows[0][-2:] == ["created_at (UTC)", "updated_at (UTC)"]
+    assert rows[0][-4:] == [
+        "created_at (UTC)",
+        "updated_at (UTC)",
+        "cancel_reason",
+        "checked_in_at (UTC)",
+    ]
     as_text = [[as_csv_text(c, v) for c, v in zip(COLUMNS, row, strict=True)] for row in rows[1:]]
     assert as_text == csv_rows(csv_data)[1:]
     titration = dict(zip(COLUMNS, rows[2], strict=True))
@@ -173,7 +180,7 @@ def test_xlsx_header_stays_in_view_and_filters(client, week):
 
     sheet = sheet_of(data)
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:R5"
+    assert sheet.auto_filter.ref == "A1:T5"
     assert all(cell.font.bold for cell in sheet[1])
 
 

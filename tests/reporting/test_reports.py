@@ -82,11 +82,12 @@ def usage(client, headers, **query):
     return response.get_json()
 
 
-def measures(reservations, slots_booked, cancellations, bookable_slots, utilization):
+def measures(reservations, slots_booked, cancellations, bookable_slots, utilization, no_shows=0):
     return {
         "reservations": reservations,
         "slots_booked": slots_booked,
         "cancellations": cancellations,
+        "no_shows": no_shows,
         "bookable_slots": bookable_slots,
         "utilization": utilization,
     }
@@ -141,9 +142,21 @@ def test_usage_by_department_puts_most_slots_first(client, week):
 
     assert body["by_department"] == [
         # ada 2 + 2 + 2 and a cancellation, bob 3 + 1 + 1
-        {"department": "Science", "reservations": 6, "slots_booked": 11, "cancellations": 1},
+        {
+            "department": "Science",
+            "reservations": 6,
+            "slots_booked": 11,
+            "cancellations": 1,
+            "no_shows": 0,
+        },
         # eve 1 + 4
-        {"department": "Maths", "reservations": 2, "slots_booked": 5, "cancellations": 0},
+        {
+            "department": "Maths",
+            "reservations": 2,
+            "slots_booked": 5,
+            "cancellations": 0,
+            "no_shows": 0,
+        },
     ]
 
 
@@ -278,8 +291,20 @@ def test_usage_for_one_facility(client, week):
     assert [row["facility"]["id"] for row in body["by_facility"]] == ["f1"]
     assert body["by_department"] == [
         # ada 2 and a cancellation, bob 3 + 1 + 1
-        {"department": "Science", "reservations": 4, "slots_booked": 7, "cancellations": 1},
-        {"department": "Maths", "reservations": 1, "slots_booked": 1, "cancellations": 0},
+        {
+            "department": "Science",
+            "reservations": 4,
+            "slots_booked": 7,
+            "cancellations": 1,
+            "no_shows": 0,
+        },
+        {
+            "department": "Maths",
+            "reservations": 1,
+            "slots_booked": 1,
+            "cancellations": 0,
+            "no_shows": 0,
+        },
     ]
     assert [row["bookable_slots"] for row in body["by_weekday"]] == [8, 8, 0, 8, 8, 0, 0]
     assert [row["bookable_slots"] for row in body["by_slot"]] == [4] * 8
@@ -305,7 +330,13 @@ def test_usage_for_one_user(client, week):
         for row in body["by_facility"]
     ] == [("f1", 1, 2, 0.0625), ("f2", 1, 2, 0.0), ("f3", 1, 2, None)]
     assert body["by_department"] == [
-        {"department": "Science", "reservations": 3, "slots_booked": 6, "cancellations": 1}
+        {
+            "department": "Science",
+            "reservations": 3,
+            "slots_booked": 6,
+            "cancellations": 1,
+            "no_shows": 0,
+        }
     ]
 
 
@@ -316,7 +347,13 @@ def test_usage_for_one_department(client, week):
     assert body["department"] == "Maths"
     assert body["totals"] == measures(2, 5, 0, 56, 0.0893)
     assert body["by_department"] == [
-        {"department": "Maths", "reservations": 2, "slots_booked": 5, "cancellations": 0}
+        {
+            "department": "Maths",
+            "reservations": 2,
+            "slots_booked": 5,
+            "cancellations": 0,
+            "no_shows": 0,
+        }
     ]
     assert [row["slots_booked"] for row in body["by_slot"]] == [0, 1, 1, 1, 1, 0, 0, 1]
 

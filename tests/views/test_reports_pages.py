@@ -160,10 +160,10 @@ def test_approver_sees_totals_bars_heatmap_and_departments_for_this_week(site, w
     tables = Tables(html)
     # Busiest first, each percentage written out; the closed hut last, with no bar.
     assert tables.texts("table report-bars") == [
-        ["Facility", "Utilization", "Periods booked"],
-        ["STEM Lab AlphaNorth", "8% [bar]", "3 of 40"],
-        ["STEM Lab BetaCurie", "3% [bar]", "1 of 40"],
-        ["Old HutNorth", "closed", "0"],
+        ["Facility", "Utilization", "Periods booked", "No-shows"],
+        ["STEM Lab AlphaNorth", "8% [bar]", "3 of 40", "0"],
+        ["STEM Lab BetaCurie", "3% [bar]", "1 of 40", "0"],
+        ["Old HutNorth", "closed", "0", "0"],
     ]
     assert '<rect class="bar-fill" width="7.50"' in html
     assert '<rect class="bar-fill" width="2.50"' in html
@@ -184,9 +184,9 @@ def test_approver_sees_totals_bars_heatmap_and_departments_for_this_week(site, w
     assert html.count('<th scope="row">') >= 5
 
     assert tables.texts("table report-departments") == [
-        ["Department", "Periods booked", "Reservations", "Cancelled"],
-        ["Maths", "2", "2", "0"],
-        ["Science", "2", "1", "1"],
+        ["Department", "Periods booked", "Reservations", "Cancelled", "No-shows"],
+        ["Maths", "2", "2", "0", "0"],
+        ["Science", "2", "1", "1", "0"],
     ]
     assert set(download_links(html)) == {"Download CSV", "Download XLSX"}
 
@@ -196,7 +196,7 @@ def test_filters_narrow_the_report_and_the_downloads(site, week):
     html = text(client.get("/admin/reports?from=2026-06-08&to=2026-06-14&facility_id=lab-beta"))
     assert "STEM Lab Beta · all departments" in html
     assert Tables(html).texts("table report-bars")[1:] == [
-        ["STEM Lab BetaCurie", "3% [bar]", "1 of 40"]
+        ["STEM Lab BetaCurie", "3% [bar]", "1 of 40", "0"]
     ]
     assert '<option value="lab-beta" selected>STEM Lab Beta</option>' in html
     assert '<option value="hut">Old Hut (closed)</option>' in html
