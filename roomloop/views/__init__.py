@@ -43,6 +43,7 @@ def init_app(app):
     from .forms import LogoutForm
     from .my_series import bp as my_series
     from .reservation import bp as reservations
+    from .reservation import cancelled_words
     from .series_words import counts_words, held_words, pattern_words
     from .teacher import bp as teacher
 
@@ -76,6 +77,7 @@ def init_app(app):
     app.add_template_global(held_words)
     app.add_template_global(pattern_words)
     app.add_template_global(counts_words)
+    app.add_template_global(cancelled_words)
 
     @app.template_filter("weekday_date")
     def weekday_date(iso_date):

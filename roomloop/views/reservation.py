@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from ..auth.permissions import can_cancel_reservation, can_view_reservation, may_confirm_own
 from ..booking import (
+    NO_SHOW,
     RuleViolation,
     day_availability,
     get_schedule,
@@ -107,6 +108,21 @@ def confirm(public_id):
         return _page(reservation, error=error, status=422)
     flash(f"Confirmed {_what(reservation, reservation.account.name)}.", "info")
     return redirect(url_for("reservations.show", public_id=public_id), code=303)
+
+
+def cancelled_words(reservation, on_list=False):
+    """Who cancelled ``reservation`` and why, in the words every page uses; ``None`` while
+    it stands, and on its holder's list (``on_list``) when the holder cancelled it."""
+    if reservation.status != "cancelled":
+        return None
+    by = reservation.cancelled_by_id
+    if by is None and reservation.cancel_reason == NO_SHOW:
+        return "Released: nobody checked in in time."
+    if on_list and by in (None, reservation.account_id):
+        return None
+    who = f" by {reservation.cancelled_by.name}" if by is not None else ""
+    why = f": {reservation.cancel_reason}" if reservation.cancel_reason else "."
+    return f"Cancelled{who}{why}"
 
 
 def _visible(public_id):

@@ -13,9 +13,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from roomloop.booking import NO_SHOW
 from roomloop.extensions import db
 from roomloop.models import Event, Reservation
 
+from conftest import store
 from page_client import csrf_token, fresh, post_form, signed_in_as, site, text, words
 
 __all__ = ["site"]  # a fixture of page_client.py
@@ -236,3 +238,14 @@ def test_a_booking_that_has_begun_is_no_link_in_the_grid(site, school, freeze):
     freeze(2026, 6, 3, 10, 30)
 
     assert list(cell_links(dee).values()) == [school["hall"].public_id]
+
+
+def test_a_released_booking_says_nobody_checked_in(site, school):
+    """Released by the no-show job: no canceller, the reason ``no_show`` said in words."""
+    released = school["lab"]
+    released.status, released.cancel_reason = "cancelled", NO_SHOW
+    store(released)
+    ada = signed_in_as(site, school["ada"])
+
+    assert "Cancelled Released: nobody checked in in time." in words(ada.get(page_of(released)))
+    assert "Released: nobody checked in in time." in words(ada.get("/my"))
