@@ -61,6 +61,11 @@ def text(response):
     return unescape(response.get_data(as_text=True))
 
 
+def words(response):
+    """The response's words alone, tags removed and spaces squeezed, as a page reads."""
+    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
+
+
 def fresh():
     """End the test's own transaction, so it reads what the requests committed."""
     db.session.rollback()

@@ -61,23 +61,32 @@ def can_view_reservation(actor, reservation):
     return actor.owns(reservation) or actor.can("reservations:read_all")
 
 
-def require_edit_reservation(actor, reservation):
+def can_edit_reservation(actor, reservation):
     """Change the purpose: the owner (who may book) or a manager."""
-    if not (
-        actor.can("reservations:manage")
-        or (actor.owns(reservation) and actor.can("reservations:book"))
-    ):
+    return actor.can("reservations:manage") or (
+        actor.owns(reservation) and actor.can("reservations:book")
+    )
+
+
+def require_edit_reservation(actor, reservation):
+    if not can_edit_reservation(actor, reservation):
         raise Forbidden(
             "reservations:manage",
             "Only the person who booked it or an admin may change this reservation.",
         )
 
 
+def can_cancel_reservation(actor, reservation):
+    """Cancel: the owner or a manager, or an approver while it is pending. ``reservation``
+    needs only ``status`` and ``account_id``: the grid asks this of every cell it shows."""
+    return (
+        reservation.status == "pending" and actor.can("reservations:approve")
+    ) or can_edit_reservation(actor, reservation)
+
+
 def require_cancel_reservation(actor, reservation):
-    """Cancel: the owner or a manager, or an approver while it is pending."""
-    if reservation.status == "pending" and actor.can("reservations:approve"):
-        return
-    require_edit_reservation(actor, reservation)
+    if not can_cancel_reservation(actor, reservation):
+        require_edit_reservation(actor, reservation)  # says why
 
 
 def may_confirm_own(actor, reservation, own_allowed):

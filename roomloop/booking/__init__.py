@@ -8,11 +8,13 @@ series (``series``: the pattern and each date's decision; ``series_booking``: wr
 ``series_changes``: reading and changing them), the CSV timetable import that books many at
 once (``timetable``), slot states and suggestions (``availability``), the bell schedule and
 the school's clock (``schedule``), the school calendar (``school_calendar``: terms, school
-days, the timetable cycle), blackout dates, facilities and the school-wide settings. Pages
-and the API call what is exported here; nothing in it reads the request.
+days, the timetable cycle), blackout dates and the bookings they cover (``blackout_bookings``:
+cancelled together), facilities and the school-wide settings. Pages and the API call what
+is exported here; nothing in it reads the request.
 """
 
 from .availability import day_availability
+from .blackout_bookings import cancel_bookings_during, covered_bookings
 from .blackouts import bookings_during, create_blackout, delete_blackout, describe, list_blackouts
 from .check_in import (
     NO_SHOW,
@@ -83,9 +85,11 @@ __all__ = [
     "booking_at_door",
     "bookings_during",
     "can_check_in_now",
+    "cancel_bookings_during",
     "check_in",
     "check_in_refusal",
     "check_in_window",
+    "covered_bookings",
     "create_blackout",
     "create_display",
     "create_facility",

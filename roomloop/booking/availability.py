@@ -26,6 +26,7 @@ class Holder:
     status: str  # pending | confirmed
     account_id: int
     account_name: str
+    start_slot: int
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class SlotState:
     slot: Slot
     status: str  # free | booked | pending | closed | past | blackout
     holder: Holder | None
+    # The holder's first period has started: it can no longer be cancelled.
+    begun: bool = False
 
 
 # Built once, with bound parameters: every availability answer and grid page runs them, and
@@ -46,6 +49,7 @@ DAY_HELD_QUERY = (
         RESERVATIONS.c.status,
         RESERVATIONS.c.account_id,
         ACCOUNTS.c.name,
+        RESERVATIONS.c.start_slot,
     )
     .join(RESERVATIONS, HELD.c.reservation_id == RESERVATIONS.c.id)
     .join(ACCOUNTS, RESERVATIONS.c.account_id == ACCOUNTS.c.id)
@@ -91,7 +95,8 @@ def day_availability(facilities, day, now=None):
                 status = "past"
             else:
                 status = "free"
-            states.append(SlotState(slot, status, holder))
+            begun = holder is not None and holder.start_slot in started
+            states.append(SlotState(slot, status, holder, begun))
         result[facility_id] = states
     return result
 

@@ -2,7 +2,7 @@
 
 Rule R-07 and the availability grid read them; admins add and remove them here. Adding one
 does not cancel the bookings already made for those days: the admin is told how many there
-are, and decides.
+are, and decides (``blackout_bookings`` lists them and cancels them together).
 """
 
 from datetime import date
@@ -77,12 +77,18 @@ def delete_blackout(actor, blackout_id):
 
 def bookings_during(blackout):
     """How many pending or confirmed reservations hold slots on the blackout's days."""
-    query = select(func.count(func.distinct(HeldSlot.reservation_id))).where(
+    held = held_during(blackout).subquery()
+    return db.session.scalar(select(func.count()).select_from(held))
+
+
+def held_during(blackout):
+    """The ids of the pending or confirmed reservations holding slots on its days."""
+    query = select(HeldSlot.reservation_id).where(
         HeldSlot.date.between(blackout.start_date, blackout.end_date)
     )
     if blackout.facility_id is not None:
         query = query.where(HeldSlot.facility_id == blackout.facility_id)
-    return db.session.scalar(query)
+    return query.distinct()
 
 
 def describe(blackout):

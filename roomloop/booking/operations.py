@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..auth.permissions import (
     require_cancel_reservation,
@@ -364,7 +365,12 @@ def delete_reservation(actor, reservation):
 
 def reservations_of(account, today):
     """The account's reservations: upcoming (soonest first) and past (latest first)."""
-    base = select(Reservation).where(Reservation.account_id == account.id)
+    # Who cancelled each one is shown beside it: read at once, not one query per item.
+    base = (
+        select(Reservation)
+        .where(Reservation.account_id == account.id)
+        .options(selectinload(Reservation.cancelled_by))
+    )
     upcoming = db.session.scalars(
         base.where(Reservation.date >= today).order_by(Reservation.date, Reservation.start_slot)
     ).all()

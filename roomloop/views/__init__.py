@@ -44,6 +44,8 @@ def init_app(app):
     from .docs import bp as docs
     from .forms import LogoutForm
     from .my_series import bp as my_series
+    from .reservation import bp as reservations
+    from .reservation import cancelled_words
     from .series_words import counts_words, held_words, pattern_words
     from .teacher import bp as teacher
 
@@ -71,6 +73,7 @@ def init_app(app):
 
     app.register_blueprint(teacher)
     app.register_blueprint(my_series)
+    app.register_blueprint(reservations)
 
     app.add_template_global(cell_html)
     app.add_template_global(row_cells)
@@ -78,6 +81,7 @@ def init_app(app):
     app.add_template_global(held_words)
     app.add_template_global(pattern_words)
     app.add_template_global(counts_words)
+    app.add_template_global(cancelled_words)
 
     @app.template_filter("weekday_date")
     def weekday_date(iso_date):

@@ -4,7 +4,8 @@ Confirming runs the whole rules engine again through ``update_reservation``, as
 ``PATCH /v1/reservations/:id`` does: what changed since the request (a facility closed, a
 blackout added) can still refuse it, and then nothing changes. A series waiting for approval
 is one request: Confirm all and Reject all go through ``update_series`` (all its waiting
-dates or none), and its dates open under it to be decided one by one.
+dates or none), and its dates open under it to be decided one by one. A reason typed next to
+Reject goes with the cancellation, as ``cancel_reason`` does in the API.
 """
 
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from ..extensions import db, htmx
 from ..models import Reservation
 from . import current_actor
 from .admin import requires
-from .forms import ActionForm
+from .forms import ActionForm, CancelReasonForm
 
 bp = Blueprint("admin_approvals", __name__, url_prefix="/admin/approvals")
 
@@ -99,30 +100,36 @@ def reject(public_id):
 
 def _decide(public_id, status):
     reservation = db.session.scalar(select(Reservation).where(Reservation.public_id == public_id))
-    if reservation is None or not ActionForm().validate_on_submit():
+    form = CancelReasonForm()
+    if reservation is None or not form.validate_on_submit():
         abort(404 if reservation is None else 400)
 
     def change():
         # The row is locked and read again into this same object: ``reservation`` is current.
-        update_reservation(current_actor(), reservation, status=status, seen_status="pending")
+        reason = _reason(form, status)
+        update_reservation(
+            current_actor(), reservation, status=status, seen_status="pending", cancel_reason=reason
+        )
 
     error = _attempt(
         change, lambda refusal: f"The rules now refuse it: {refusal.message} ({refusal.rule})"
     )
     notice = None if error else _done(reservation)
+    typed = {reservation.public_id: form.cancel_reason.data} if error else {}
     if htmx:
         return render_template(
             "admin/partials/approval_item.html",
             reservation=reservation,
             error=error,
             notice=notice,
+            typed=typed,
             form=ActionForm(formdata=None),
             may_confirm=_may_confirm(),
             schedule=get_schedule(),
             waiting=waiting_count(),
         )
     if error and reservation.status == "pending":  # shown on its row, which is still there
-        return _queue(errors={reservation.public_id: error}, status=422)
+        return _queue(errors={reservation.public_id: error}, typed=typed, status=422)
     what = f"{reservation.facility.name}, {reservation.date:%a %-d %b}"
     flash(f"{what}: {error or notice}", "error" if error else "info")
     return redirect(url_for("admin_approvals.index"), code=303)
@@ -133,7 +140,8 @@ def _decide(public_id, status):
 def decide_series(public_id, action):
     """Confirm every waiting date of a series if the rules still allow each, else none; or
     reject (cancel) every waiting date, leaving those already confirmed."""
-    if not ActionForm().validate_on_submit():
+    form = CancelReasonForm()
+    if not form.validate_on_submit():
         abort(400)
     actor, status = current_actor(), DECISIONS[action]
     try:
@@ -141,8 +149,14 @@ def decide_series(public_id, action):
     except NotFound:
         abort(404)
     waiting = [r for r in pending_reservations(school_now()) if r.series_id == series.id]
+
+    def change():
+        reason = _reason(form, status)
+        only_pending = status == "cancelled"
+        update_series(actor, series, status=status, only_pending=only_pending, cancel_reason=reason)
+
     error = _attempt(
-        lambda: update_series(actor, series, status=status, only_pending=status == "cancelled"),
+        change,
         lambda refusal: (
             f"The rules now refuse {refusal.date:%a %-d %b}: {refusal.message} ({refusal.rule}) "
             "Nothing was confirmed; decide the dates one by one below."
@@ -152,6 +166,7 @@ def decide_series(public_id, action):
     if not error and not decided:
         error = "Already decided; nothing changed."
     notice = None if error else _done_series(series, status, decided)
+    typed = {series.public_id: form.cancel_reason.data} if error else {}
     if htmx:
         return render_template(
             "admin/partials/approval_series.html",
@@ -159,6 +174,7 @@ def decide_series(public_id, action):
             error=error,
             notice=notice,
             errors={},
+            typed=typed,
             form=ActionForm(formdata=None),
             may_confirm=_may_confirm(),
             schedule=get_schedule(),
@@ -166,10 +182,15 @@ def decide_series(public_id, action):
             waiting_count=waiting_count(),
         )
     if error and any(r.status == "pending" for r in waiting):
-        return _queue(errors={series.public_id: error}, status=422)
+        return _queue(errors={series.public_id: error}, typed=typed, status=422)
     flash(f"{series.facility.name}, {series.account.name}: {error or notice}",
           "error" if error else "info")  # fmt: skip
     return redirect(url_for("admin_approvals.index"), code=303)
+
+
+def _reason(form, status):
+    """The reason typed next to Reject (``ValidationError`` when too long); none to confirm."""
+    return form.reason() if status == "cancelled" else None
 
 
 def _attempt(change, refused):
@@ -207,12 +228,13 @@ def _may_confirm():
     return lambda reservation: may_confirm_own(actor, reservation, own_allowed)
 
 
-def _queue(errors=None, status=200):
+def _queue(errors=None, typed=None, status=200):
     return render_template(
         "admin/approvals.html",
         pending=queue_of(pending_reservations(school_now())),
         today=school_now().date(),
         errors=errors or {},
+        typed=typed or {},
         form=ActionForm(),
         may_confirm=_may_confirm(),
         schedule=get_schedule(),

@@ -1,5 +1,6 @@
 """Admin pages: school-wide settings, the rule parameters, the bell schedule, the school
-calendar (terms, the timetable cycle, the school days) and blackout dates.
+calendar (terms, the timetable cycle, the school days) and blackout dates, with the
+bookings already made for a blackout's days, which an admin may cancel together.
 
 Each section has its own form. With htmx a form replaces only its section; without
 JavaScript it posts, and the page comes back with the section's outcome. The calendar's
@@ -20,6 +21,8 @@ from ..booking import (
     RULE_PARAM_RANGES,
     WEEKDAYS,
     bookings_during,
+    cancel_bookings_during,
+    covered_bookings,
     create_blackout,
     delete_blackout,
     describe,
@@ -40,10 +43,18 @@ from ..booking import (
 )
 from ..booking.school_calendar import MAX_TERMS
 from ..errors import NotFound, ValidationError
-from ..extensions import htmx
+from ..extensions import db, htmx
+from ..models import BlackoutDate
 from . import current_actor
 from .admin import requires
-from .forms import ActionForm, BlackoutForm, CycleForm, RuleParamsForm, SchoolDaysForm
+from .forms import (
+    ActionForm,
+    BlackoutForm,
+    CancelReasonForm,
+    CycleForm,
+    RuleParamsForm,
+    SchoolDaysForm,
+)
 
 bp = Blueprint("admin_settings", __name__, url_prefix="/admin/settings")
 
@@ -68,8 +79,10 @@ TERMS = Table("terms", ("name", "start", "end"), "term_", "terms.", "the terms",
 @bp.get("")
 @requires("settings:manage")
 def index():
-    """Show the rule parameters, the bell schedule and the blackout dates, each editable."""
-    return _page()
+    """Show the rule parameters, the bell schedule and the blackout dates, each editable;
+    with ``covered``, the bookings on that blackout's days."""
+    blackout = db.session.get(BlackoutDate, request.args.get("covered", 0, type=int))
+    return _page(**_covered(blackout))
 
 
 @bp.post("/rules")
@@ -173,8 +186,30 @@ def add_blackout():
             for name, message in exc.fields.items():
                 form[name].errors = [message]
         else:
-            return _saved("blackouts", _added_message(blackout))
+            return _saved("blackouts", _added_message(blackout), covered=blackout)
     return _section("blackouts", {"blackout_form": form}, status=400)
+
+
+@bp.post("/blackouts/<int:blackout_id>/cancel-bookings")
+@requires("settings:manage")
+def cancel_blackout_bookings(blackout_id):
+    """Cancel the bookings on a blackout's days that have not begun, all with one reason."""
+    blackout = db.session.get(BlackoutDate, blackout_id)
+    if blackout is None:
+        return _saved("blackouts", "That blackout was deleted; nothing was cancelled.")
+    form = CancelReasonForm()  # its CSRF token checked already, as every post's
+    try:
+        done = cancel_bookings_during(current_actor(), blackout, form.reason())
+    except ValidationError as exc:
+        form.cancel_reason.errors = list(exc.fields.values())
+        return _section("blackouts", _covered(blackout, form), status=400)
+    message = f"Cancelled {_bookings(done.cancelled)} on the days of {describe(blackout)}"
+    message += "; their owners are told." if done.cancelled else "."
+    if done.begun:
+        message += (
+            f" {_bookings(done.begun)} had begun and {'stay' if done.begun > 1 else 'stays'}."
+        )
+    return _saved("blackouts", message, covered=blackout)
 
 
 @bp.post("/blackouts/<int:blackout_id>/delete")
@@ -237,6 +272,8 @@ def _context(**overrides):
         "ended_blackouts": ended,
         "action_form": ActionForm(),
         "describe": describe,
+        "bookings_during": bookings_during,
+        "covered": None,
         "notice": {},
     }
     context.update(overrides)
@@ -260,11 +297,27 @@ def _section(name, overrides, status):
     return _page(status, **overrides)
 
 
-def _saved(name, message):
+def _saved(name, message, covered=None):
+    """The section after a change (with the bookings on the ``covered`` blackout's days)."""
     if htmx:
-        return render_template(SECTIONS[name], **_context(notice={name: message}))
+        overrides = _covered(covered) | {"notice": {name: message}}
+        return render_template(SECTIONS[name], **_context(**overrides))
     flash(message, "info")
-    return redirect(url_for("admin_settings.index", _anchor=name), code=303)
+    covered_id = covered.id if covered is not None else None
+    return redirect(url_for("admin_settings.index", covered=covered_id, _anchor=name), code=303)
+
+
+def _covered(blackout, form=None):
+    """What the blackout section shows of the bookings on ``blackout``'s days, if any."""
+    covered = covered_bookings(blackout) if blackout is not None else None
+    if not covered or not covered.total:
+        return {}
+    form = form or CancelReasonForm(formdata=None, data={"cancel_reason": blackout.reason})
+    return {"covered": covered, "cancel_form": form}
+
+
+def _bookings(count):
+    return f"{count} booking{'s' if count != 1 else ''}"
 
 
 def _blackout_form(formdata=...):

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
 
 from ..outbox import EVENT_PATTERNS, EVENT_TYPES
+from ..schemas import ReservationUpdate, parse_values
 from .series_words import WEEKDAY_NAMES
 
 
@@ -81,6 +82,22 @@ class CancelForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something (confirm, reject, delete): CSRF only."""
+
+
+class CancelReasonForm(FlaskForm):
+    """Cancel a booking, or several, saying why if one likes."""
+
+    cancel_reason = TextAreaField(
+        "Reason",
+        description="Optional. Shown on the booking, and to whoever booked it when someone "
+        "else cancels.",
+        render_kw={"maxlength": 500, "rows": 2},
+    )
+
+    def reason(self):
+        """The reason checked as the API checks ``cancel_reason``; ``None`` when empty."""
+        values = {"status": "cancelled", "cancel_reason": self.cancel_reason.data or ""}
+        return parse_values(ReservationUpdate, values).cancel_reason or None
 
 
 FACILITY_STATUS_CHOICES = [

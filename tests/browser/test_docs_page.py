@@ -33,7 +33,7 @@ def test_a_reader_follows_the_contents_and_runs_the_booking_example(
     expect(page.get_by_role("heading", level=1, name="RoomLoop API reference")).to_be_visible()
 
     contents = page.get_by_role("navigation", name="Contents")
-    contents.get_by_role("link", name="POST /v1/reservations").click()
+    contents.get_by_role("link", name="POST /v1/reservations", exact=True).click()
     expect(page).to_have_url(re.compile(r"/docs#op-createReservation$"))
     booking = page.locator("#op-createReservation")
     expect(booking.get_by_role("heading", level=3)).to_be_in_viewport()

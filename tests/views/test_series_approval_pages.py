@@ -73,7 +73,7 @@ def test_a_pending_series_is_one_request_with_its_dates_under_it(site, school, r
         "Main Hall Repeats 5 dates waiting Every Tuesday, periods 2–3, to 30 Jun (10:00–11:50) "
         "5 dates asked for: Tue 2 Jun 2026 to Tue 30 Jun 2026 Ada Park · Science"
     )
-    assert "Year 11 assembly Confirm all Reject all Decide the dates one by one (5)" in words
+    assert "Year 11 assembly Confirm all Reason (optional) Reject all Decide the dates" in words
     assert "1 request waiting." in text(page)
     dates = re.findall(r'<li id="approval-(res_\w+)"', text(page))
     assert len(dates) == 5  # each with its own Confirm and Reject
