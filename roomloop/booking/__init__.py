@@ -6,8 +6,9 @@ series (``series``: the pattern and each date's decision; ``series_booking``: wr
 ``series_changes``: reading and changing them), the CSV timetable import that books many at
 once (``timetable``), slot states and suggestions (``availability``), the bell schedule and
 the school's clock (``schedule``), the school calendar (``school_calendar``: terms, school
-days, the timetable cycle), blackout dates, facilities and the school-wide settings. Pages
-and the API call what is exported here; nothing in it reads the request.
+days, the timetable cycle), blackout dates, facilities, the school-wide settings and the
+calendar feeds of a person's or a facility's bookings (``feeds``). Pages and the API call
+what is exported here; nothing in it reads the request.
 """
 
 from .availability import day_availability
@@ -21,6 +22,7 @@ from .facilities import (
     get_facility,
     update_facility,
 )
+from .feeds import facility_feed, feed_etag, feed_ics, personal_feed
 from .operations import (
     create_reservation,
     delete_reservation,
@@ -77,8 +79,11 @@ __all__ = [
     "delete_reservation",
     "describe",
     "facility_choices",
+    "facility_feed",
     "facility_page",
     "facility_row",
+    "feed_etag",
+    "feed_ics",
     "find_facilities",
     "get_cycle",
     "get_facility",
@@ -90,6 +95,7 @@ __all__ = [
     "import_timetable",
     "is_school_day",
     "list_blackouts",
+    "personal_feed",
     "plan_series",
     "reservations_of",
     "school_days",

@@ -37,6 +37,7 @@ def init_app(app):
     from .admin_timetable import bp as admin_timetable
     from .admin_webhooks import bp as admin_webhooks
     from .auth import bp as auth
+    from .calendar import bp as calendar
     from .cells import cell_html, row_cells
     from .docs import bp as docs
     from .forms import LogoutForm
@@ -57,6 +58,7 @@ def init_app(app):
     app.register_blueprint(admin_timetable)
     app.register_blueprint(admin_webhooks)
     app.register_blueprint(auth)
+    app.register_blueprint(calendar)
     app.register_blueprint(docs)
 
     @app.errorhandler(Forbidden)
