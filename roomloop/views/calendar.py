@@ -2,13 +2,14 @@
 signing in (the address's token is the secret), a facility's feed for signed-in people, and
 a new address for one's own feed from My reservations."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
-from ..api.calendar import feed_response
+from ..api.calendar import calendar_url, feed_response
 from ..auth.feed_tokens import account_for_feed_token, reset_feed_token
 from ..booking import facility_feed, personal_feed
+from ..extensions import htmx
 from ..ratelimit import limiter
 from .forms import ActionForm
 from .teacher import _facility_or_404
@@ -37,13 +38,23 @@ def show_facility_feed(code):
 @bp.post("/my/calendar/reset")
 @login_required
 def reset():
-    """Give the signed-in person's feed a new address; the old one stops working."""
+    """Give the signed-in person's feed a new address; the old one stops working. With
+    htmx the section comes back in place, saying so; otherwise My reservations does."""
     if not ActionForm().validate_on_submit():
         abort(400)
     reset_feed_token(current_user)
-    flash(
-        "Your calendar has a new address, shown below. The old address no longer works: "
-        "subscribe again with the new one wherever you used it.",
-        "info",
+    if not htmx:
+        flash(f"{NEW_ADDRESS} You will find it under “Subscribe to your calendar”.", "info")
+        return redirect(url_for("teacher.my_reservations"))
+    return render_template(
+        "partials/calendar_feed.html",
+        calendar_url=calendar_url(current_user),
+        calendar_reset_form=ActionForm(formdata=None),
+        notice=NEW_ADDRESS,
     )
-    return redirect(url_for("teacher.my_reservations", _anchor="calendar"))
+
+
+NEW_ADDRESS = (
+    "Your calendar has a new address. The old one no longer works: subscribe again with "
+    "this one wherever you used it."
+)

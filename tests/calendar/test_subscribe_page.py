@@ -48,13 +48,29 @@ def test_getting_a_new_address_kills_the_old_one(site, create_account):
     response = post_form(browser, "/my", "/my/calendar/reset")
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/my#calendar"
+    assert response.headers["Location"] == "/my"
     page = text(browser.get("/my"))
-    assert "Your calendar has a new address" in page
+    assert "Your calendar has a new address. The old one no longer works" in page
     new = shown_address(page)
     assert new != old
     assert site().get(old).status_code == 404
     assert site().get(new).status_code == 200
+
+
+def test_with_htmx_the_section_comes_back_in_place_with_the_new_address(site, create_account):
+    browser = signed_in_as(site, create_account(name="Ada Park"))
+    old = shown_address(text(browser.get("/my")))
+
+    response = post_form(browser, "/my", "/my/calendar/reset", _h={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    section = text(response)
+    assert '<section id="calendar"' in section and "<html" not in section
+    assert '<p class="notice" role="status">Your calendar has a new address.' in section
+    new = shown_address(section)
+    assert new != old and " autofocus" in re.search(r'<input id="calendar-url"[^>]*>', section)[0]
+    assert site().get(old).status_code == 404
+    assert "Your calendar has a new address" not in text(browser.get("/my"))  # said in place
 
 
 def test_a_new_address_needs_the_pages_csrf_token(site, create_account):

@@ -61,10 +61,13 @@
 
   // A Copy button beside a read-only field (a calendar address). Without JavaScript the
   // button stays hidden and the field's text is selected and copied by hand.
-  function copyButtons() {
-    Array.prototype.forEach.call(document.querySelectorAll("button[data-copy]"), function (button) {
+  function copyButtons(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("button[data-copy]"), function (button) {
       var field = document.getElementById(button.getAttribute("data-copy"));
       var status = document.querySelector('[data-copy-status="' + field.id + '"]');
+      if (!button.hidden) {
+        return; // bound already
+      }
       button.hidden = false;
       field.addEventListener("focus", function () {
         field.select();
@@ -87,5 +90,11 @@
       });
     });
   }
-  document.addEventListener("DOMContentLoaded", copyButtons);
+  document.addEventListener("DOMContentLoaded", function () {
+    copyButtons(document);
+  });
+  // Content htmx swaps in (a new calendar address) gets its buttons too.
+  document.addEventListener("htmx:load", function (event) {
+    copyButtons(event.detail.elt);
+  });
 })();
