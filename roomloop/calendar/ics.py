@@ -13,7 +13,6 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Timezone
-from icalendar.prop import vText
 
 PRODID = "-//RoomLoop//Room bookings//EN"
 STATUSES = {"confirmed": "CONFIRMED", "pending": "TENTATIVE", "cancelled": "CANCELLED"}
@@ -133,7 +132,18 @@ def _event(entry, zone_name):
 
 
 def _text(value):
-    return vText(value).to_ical().decode()
+    """RFC 5545 3.3.11 TEXT: each special character escaped once, the backslash first.
+
+    icalendar's ``vText`` builds an object per value (a third of a feed's time), and reads
+    a typed ``\\N`` as a line break; here it stays as typed."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
 
 
 def _fold(line):

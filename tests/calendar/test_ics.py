@@ -61,7 +61,8 @@ def test_folding_never_splits_a_character():
 
 
 def test_commas_semicolons_backslashes_and_newlines_come_back_as_written():
-    purpose = 'Debate: "Yes, no; maybe" \\ round 2\nBring notes, pens; water'
+    """Including a typed backslash and N, which icalendar's own writer took for a newline."""
+    purpose = 'Debate: "Yes, no; maybe" \\ round 2\nBring notes, pens; water \\N.B. CRLF\r\n'
     body = calendar_ics(
         [entry(summary=purpose, location="Hall; East, wing", description=purpose)],
         "Ms O'Neil, Science; bookings",
@@ -70,10 +71,11 @@ def test_commas_semicolons_backslashes_and_newlines_come_back_as_written():
 
     unfolded = body.replace(b"\r\n ", b"")
     escaped = rb'SUMMARY:Debate: "Yes\, no\; maybe" \\ round 2\nBring notes\, pens\; water'
+    escaped += rb" \\N.B. CRLF\n"
     assert escaped in unfolded
     (event,) = events(body)
-    assert str(event["SUMMARY"]) == purpose
-    assert str(event["DESCRIPTION"]) == purpose
+    as_read = purpose.replace("\r\n", "\n")  # a line break is a line break
+    assert str(event["SUMMARY"]) == str(event["DESCRIPTION"]) == as_read
     assert str(event["LOCATION"]) == "Hall; East, wing"
     assert str(parsed(body)["X-WR-CALNAME"]) == "Ms O'Neil, Science; bookings"
 
