@@ -19,7 +19,8 @@ def calendar_url(account):
 
 
 def reservation_link(booking):
-    """Where an event leads back to in RoomLoop: the page that shows the booking."""
+    """Where an event links back to in RoomLoop: My reservations, which lists the booking.
+    Every feed's links are built here."""
     return url_for("teacher.my_reservations", _external=True)
 
 

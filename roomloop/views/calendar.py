@@ -15,6 +15,10 @@ from .forms import ActionForm
 from .teacher import _facility_or_404
 
 bp = Blueprint("calendar", __name__)
+NEW_ADDRESS = (
+    "Your calendar has a new address. The old one no longer works: subscribe again with "
+    "this one wherever you used it."
+)
 
 
 @bp.get("/calendar/<token>.ics", endpoint="personal_feed")
@@ -52,9 +56,3 @@ def reset():
         calendar_reset_form=ActionForm(formdata=None),
         notice=NEW_ADDRESS,
     )
-
-
-NEW_ADDRESS = (
-    "Your calendar has a new address. The old one no longer works: subscribe again with "
-    "this one wherever you used it."
-)
