@@ -36,6 +36,7 @@ DEFAULTS = {
     "SERVER_NAME": None,  # the public host (and port), for redirects and links; Flask's own
     "RATE_LIMIT": "120/minute",
     "AUTH_RATE_LIMIT": "10/minute",
+    "CALENDAR_RATE_LIMIT": "300/minute",  # personal feed fetches per client address
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_HEADER_LIMIT": "RateLimit-Limit",

@@ -2,7 +2,8 @@
 
 Production writes JSON lines (one object per line, for a log shipper); development writes
 plain text. Neither ever contains a bearer token: the request line has the path without
-its query string, and no headers.
+its query string, and no headers. A path that carries a secret itself (a calendar feed's
+address) is logged with the secret masked.
 """
 
 import json
@@ -16,6 +17,9 @@ from flask import has_request_context, request
 REQUEST_ID = "roomloop.request_id"
 ACCOUNT = "roomloop.account"
 request_log = logging.getLogger("roomloop.request")
+# URL arguments that are secrets: whoever reads the logs must not be able to open them.
+SECRET_ARGUMENTS = ("token",)
+MASK = "[token]"
 
 
 def request_id():
@@ -33,11 +37,35 @@ def identify(account):
     request.environ[ACCOUNT] = account.public_id
 
 
+def path_secrets():
+    """The secrets this request's path carries in its URL arguments."""
+    arguments = request.view_args or {}
+    return [str(arguments[name]) for name in SECRET_ARGUMENTS if arguments.get(name)]
+
+
+def logged_path():
+    """The request's path as the logs may show it: secrets in it masked."""
+    path = request.path
+    for secret in path_secrets():
+        path = path.replace(secret, MASK)
+    return path
+
+
 class RequestContext(logging.Filter):
-    """Stamp every record with the request id (``-`` outside a request)."""
+    """Stamp every record with the request id (``-`` outside a request), and mask the
+    path's secrets in any message that repeats it (Flask's own "Exception on <path>")."""
 
     def filter(self, record):
-        record.request_id = request_id() if has_request_context() else "-"
+        if not has_request_context():
+            record.request_id = "-"
+            return True
+        record.request_id = request_id()
+        hidden = path_secrets()
+        if hidden:
+            message = record.getMessage()
+            for secret in hidden:
+                message = message.replace(secret, MASK)
+            record.msg, record.args = message, None
         return True
 
 
@@ -82,14 +110,15 @@ def init_app(app):
         response.headers.setdefault("X-Request-ID", request_id())
         started = request.environ.get("roomloop.started")
         duration = round((time.perf_counter() - started) * 1000, 1) if started else None
+        path = logged_path()
         request_log.info(
             "%s %s %s",
             request.method,
-            request.path,
+            path,
             response.status_code,
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": path,
                 "status": response.status_code,
                 "duration_ms": duration,
                 "account": request.environ.get(ACCOUNT),

@@ -33,6 +33,7 @@ pytest.register_assert_rewrite(
     "access_support",
     "api_errors_support",
     "facilities_support",
+    "feeds_support",
     "reservations_support",
     "rules_support",
 )

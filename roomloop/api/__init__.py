@@ -37,6 +37,7 @@ def authenticate():
 from . import (  # noqa: E402, F401
     accounts,
     auth,
+    calendar,
     displays,
     facilities,
     openapi,

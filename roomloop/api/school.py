@@ -2,9 +2,8 @@
 
 from datetime import timedelta
 
-from flask import current_app, g, request, url_for
+from flask import current_app, g, request
 
-from ..auth.tokens import calendar_feed_token
 from ..booking import (
     WEEKDAYS,
     get_cycle,
@@ -19,6 +18,7 @@ from ..errors import ValidationError
 from ..resources import account_resource
 from ..schemas import SchoolUpdate, parse_json
 from .blueprint import bp
+from .calendar import FEED_CAPABILITY, calendar_url
 
 
 def school_resource():
@@ -81,7 +81,8 @@ def update_school():
 
 @bp.get("/me")
 def show_me():
-    """The caller's account, and the address of their personal calendar feed."""
+    """The caller's account, and the address of their personal calendar feed (null for a
+    key that may not read their bookings)."""
     account = g.actor.account
-    url = url_for("teacher.grid", _external=True) + f"calendar/{calendar_feed_token(account)}.ics"
+    url = calendar_url(account) if g.actor.can(FEED_CAPABILITY) else None
     return account_resource(account) | {"calendar_url": url}

@@ -6,7 +6,6 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from itsdangerous import URLSafeSerializer
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import OperationalError
 
@@ -128,10 +127,3 @@ def find_bearer(token):
     if row.expires_at is not None and row.expires_at <= utcnow():
         return None
     return row
-
-
-def calendar_feed_token(account):
-    """The secret in a person's calendar feed address: their id, signed with the app's key,
-    so that the address can be shown again without storing it."""
-    serializer = URLSafeSerializer(current_app.secret_key, salt="roomloop.calendar-feed")
-    return serializer.dumps([account.public_id, 0])  # 0: the address's first version

@@ -9,8 +9,9 @@ series (``series``: the pattern and each date's decision; ``series_booking``: wr
 once (``timetable``), slot states and suggestions (``availability``), the bell schedule and
 the school's clock (``schedule``), the school calendar (``school_calendar``: terms, school
 days, the timetable cycle), blackout dates and the bookings they cover (``blackout_bookings``:
-cancelled together), facilities and the school-wide settings. Pages and the API call what
-is exported here; nothing in it reads the request.
+cancelled together), facilities, the school-wide settings and the calendar feeds of a
+person's or a facility's bookings (``feeds``). Pages and the API call what is exported
+here; nothing in it reads the request.
 """
 
 from .availability import day_availability
@@ -35,6 +36,7 @@ from .facilities import (
     get_facility,
     update_facility,
 )
+from .feeds import facility_feed, feed_etag, feed_ics, personal_feed
 from .operations import (
     create_reservation,
     delete_reservation,
@@ -102,8 +104,11 @@ __all__ = [
     "describe",
     "door_state",
     "facility_choices",
+    "facility_feed",
     "facility_page",
     "facility_row",
+    "feed_etag",
+    "feed_ics",
     "find_display",
     "find_facilities",
     "get_cycle",
@@ -117,6 +122,7 @@ __all__ = [
     "is_school_day",
     "list_blackouts",
     "list_displays",
+    "personal_feed",
     "plan_series",
     "release_no_shows",
     "reservations_of",

@@ -13,7 +13,6 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Timezone
-from icalendar.prop import vText
 
 PRODID = "-//RoomLoop//Room bookings//EN"
 STATUSES = {"confirmed": "CONFIRMED", "pending": "TENTATIVE", "cancelled": "CANCELLED"}
@@ -133,24 +132,37 @@ def _event(entry, zone_name):
 
 
 def _text(value):
-    return vText(value).to_ical().decode()
+    """RFC 5545 3.3.11 TEXT: each special character escaped once, the backslash first.
+
+    icalendar's ``vText`` builds an object per value (a third of a feed's time), and reads
+    a typed ``\\N`` as a line break; here it stays as typed."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
 
 
 def _fold(line):
     """RFC 5545 3.1: lines of at most 75 octets, continued after CRLF and a space, never
     splitting a character."""
-    if len(line) <= 75 and line.isascii():
+    raw = line.encode()
+    if len(raw) <= 75:
         return line
-    parts, part, size = [], [], 0
-    for char in line:
-        width = len(char.encode())
-        if size + width > 75:
-            parts.append("".join(part))
-            part, size = [" "], 1
-        part.append(char)
-        size += width
-    parts.append("".join(part))
-    return "\r\n".join(parts)
+    # Cut the bytes, not the characters: every description is long and has an en dash,
+    # and going character by character took half of a 2,000-event feed's time.
+    parts, start, room = [], 0, 75
+    while len(raw) - start > room:
+        end = start + room
+        while raw[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte: inside a character
+            end -= 1
+        parts.append(raw[start:end])
+        start, room = end, 74  # the continuation's leading space takes one octet
+    parts.append(raw[start:])
+    return b"\r\n ".join(parts).decode()
 
 
 @lru_cache(maxsize=16)  # building a zone's transitions takes milliseconds; zones rarely change

@@ -38,6 +38,7 @@ def init_app(app):
     from .admin_timetable import bp as admin_timetable
     from .admin_webhooks import bp as admin_webhooks
     from .auth import bp as auth
+    from .calendar import bp as calendar
     from .cells import cell_html, row_cells
     from .check_in import bp as check_in
     from .displays import bp as displays
@@ -65,6 +66,7 @@ def init_app(app):
     app.register_blueprint(auth)
     app.register_blueprint(check_in)
     app.register_blueprint(displays)
+    app.register_blueprint(calendar)
     app.register_blueprint(docs)
 
     @app.errorhandler(Forbidden)

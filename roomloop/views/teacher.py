@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..api.calendar import calendar_url
 from ..booking import (
     RuleViolation,
     create_reservation,
@@ -37,7 +38,7 @@ from ..schemas import (
 )
 from ..sqlite import reads_first
 from . import current_actor
-from .forms import BookingForm, CancelForm, PurposeForm
+from .forms import ActionForm, BookingForm, CancelForm, PurposeForm
 from .my_series import render_item, series_item, with_series_items
 from .series_booking import book_series, place_errors, prepare_repeat
 
@@ -190,6 +191,8 @@ def my_reservations():
         cancel_form=CancelForm(),
         has_started=has_started,
         today=today,
+        calendar_url=calendar_url(current_user),
+        calendar_reset_form=ActionForm(),
     )
 
 

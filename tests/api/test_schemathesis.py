@@ -266,9 +266,9 @@ def test_the_outcomes_generated_requests_rarely_reach_keep_to_the_document(
     app, create_account, create_facility, auth_headers
 ):
     """A booking, its conflict, a rule's refusal, a pending booking confirmed, a refused role,
-    a series in each of its outcomes, the school's calendar changed, a CSV upload and its bad
-    rows, a body too large and the rate limit, each checked against the document as the
-    generated calls are."""
+    a series in each of its outcomes, the school's calendar changed, a new calendar address,
+    a calendar feed unchanged (304), a CSV upload and its bad rows, a body too large and the
+    rate limit, each checked against the document as the generated calls are."""
     create_facility(code="f1", name="STEM Lab Alpha")
     create_facility(code="hall", name="Main Hall", type="hall", requires_approval=True)
     ada = auth_headers(create_account(name="Ada Park"))
@@ -339,7 +339,14 @@ def test_the_outcomes_generated_requests_rarely_reach_keep_to_the_document(
     cycle = {"weeks": 2, "start": "2026-08-31"}  # a Monday
     calendar = call("PATCH", "/v1/school", 200, admin, body={"cycle": cycle})
     assert calendar["cycle"]["weeks"] == 2
-    assert call("GET", "/v1/me", 200, ada)["calendar_url"].endswith(".ics")
+    address = call("GET", "/v1/me", 200, ada)["calendar_url"]
+    assert call("POST", "/v1/me/calendar/reset", 200, ada)["calendar_url"] != address
+    feed = schema["/v1/facilities/{id}/calendar.ics"]["GET"]
+    schema.app = feed.app = app
+    fetched = feed.Case(headers=ada, path_parameters={"id": "f1"}).call_and_validate(app=app)
+    current = {**ada, "If-None-Match": fetched.headers["etag"][0]}
+    unchanged = feed.Case(headers=current, path_parameters={"id": "f1"})
+    assert unchanged.call_and_validate(app=app).status_code == 304
 
     good = b"email,name,department,role\nben.ito@school.example,Ben Ito,Maths,teacher\n"
     imported = call("POST", "/v1/accounts/bulk", 200, admin, body={"file": good})

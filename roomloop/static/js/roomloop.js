@@ -58,6 +58,45 @@
     }
     next.focus();
   });
+
+  // A Copy button beside a read-only field (a calendar address). Without JavaScript the
+  // button stays hidden and the field's text is selected and copied by hand.
+  function copyButtons(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("button[data-copy]"), function (button) {
+      var field = document.getElementById(button.getAttribute("data-copy"));
+      var status = document.querySelector('[data-copy-status="' + field.id + '"]');
+      if (!button.hidden) {
+        return; // bound already
+      }
+      button.hidden = false;
+      field.addEventListener("focus", function () {
+        field.select();
+      });
+      button.addEventListener("click", function () {
+        field.select();
+        var copied = navigator.clipboard
+          ? navigator.clipboard.writeText(field.value)
+          : new Promise(function (resolve, reject) {
+              return document.execCommand("copy") ? resolve() : reject();
+            });
+        copied.then(
+          function () {
+            status.textContent = "Copied. Paste it into your calendar app.";
+          },
+          function () {
+            status.textContent = "Could not copy: the address is selected, copy it with Ctrl+C or ⌘C.";
+          }
+        );
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    copyButtons(document);
+  });
+  // Content htmx swaps in (a new calendar address) gets its buttons too.
+  document.addEventListener("htmx:load", function (event) {
+    copyButtons(event.detail.elt);
+  });
 })();
 
 // Copy buttons beside a field shown once (a door display's address): without this file
