@@ -18,10 +18,12 @@ def calendar_url(account):
     return url_for("calendar.personal_feed", token=feed_token(account), _external=True)
 
 
-def reservation_link(booking):
-    """Where an event links back to in RoomLoop: My reservations, which lists the booking.
-    Every feed's links are built here."""
-    return url_for("teacher.my_reservations", _external=True)
+def reservation_links():
+    """``link_for(booking)``: where each event links back to, the reservation's own page.
+    Every feed's links are built here; the address is worked out once, not per event."""
+    base = url_for("reservations.show", public_id="RES", _external=True)
+    head, tail = base.rsplit("RES", 1)
+    return lambda booking: head + booking.public_id + tail
 
 
 def feed_response(feed):
@@ -35,7 +37,7 @@ def feed_response(feed):
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
-        response = Response(feed_ics(feed, reservation_link), mimetype="text/calendar")
+        response = Response(feed_ics(feed, reservation_links()), mimetype="text/calendar")
         response.headers["Content-Disposition"] = f'inline; filename="{feed.filename}"'
     response.set_etag(etag)
     # Kept by the app that fetched it, and checked again with If-None-Match before each use.

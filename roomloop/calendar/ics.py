@@ -54,7 +54,9 @@ def entry_for(reservation, schedule, zone, link):
     ]
     if reservation.status == "pending":
         lines.append("Waiting for approval.")
-    if reservation.status == "cancelled" and reservation.cancel_reason:
+    if reservation.status == "cancelled" and reservation.cancel_reason == "no_show":
+        lines.append("Released: nobody checked in in time.")
+    elif reservation.status == "cancelled" and reservation.cancel_reason:
         lines.append(f"Cancelled: {reservation.cancel_reason}")
     lines.append(link)
     return CalendarEntry(

@@ -56,7 +56,8 @@ def test_my_bookings_are_at_their_bell_times_on_either_side_of_the_clock_change(
     assert events[monday]["STATUS"] == "CONFIRMED"
     description = str(events[monday]["DESCRIPTION"])
     assert "Period 2 (10:00–10:50)" in description and "Booked by Ada Park" in description
-    assert str(events[monday]["URL"]) == "http://localhost/my"
+    monday_id = str(events[monday]["UID"]).split("@")[0]
+    assert str(events[monday]["URL"]) == f"http://localhost/reservations/{monday_id}"
 
 
 def test_the_answer_is_an_inline_calendar_that_apps_revalidate(client, london):

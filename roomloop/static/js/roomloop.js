@@ -59,8 +59,8 @@
     next.focus();
   });
 
-  // A Copy button beside a read-only field (a calendar address). Without JavaScript the
-  // button stays hidden and the field's text is selected and copied by hand.
+  // A Copy button beside a read-only field (a calendar address, a door display's address).
+  // Without JavaScript the button stays hidden and the field's text is copied by hand.
   function copyButtons(root) {
     Array.prototype.forEach.call(root.querySelectorAll("button[data-copy]"), function (button) {
       var field = document.getElementById(button.getAttribute("data-copy"));
@@ -81,7 +81,7 @@
             });
         copied.then(
           function () {
-            status.textContent = "Copied. Paste it into your calendar app.";
+            status.textContent = button.getAttribute("data-copied") || "Copied.";
           },
           function () {
             status.textContent = "Could not copy: the address is selected, copy it with Ctrl+C or ⌘C.";
@@ -96,29 +96,5 @@
   // Content htmx swaps in (a new calendar address) gets its buttons too.
   document.addEventListener("htmx:load", function (event) {
     copyButtons(event.detail.elt);
-  });
-})();
-
-// Copy buttons beside a field shown once (a door display's address): without this file
-// the field is still there to copy from by hand.
-(function () {
-  var buttons = document.querySelectorAll("button[data-copy]");
-  Array.prototype.forEach.call(buttons, function (button) {
-    var field = document.getElementById(button.getAttribute("data-copy"));
-    if (!field) {
-      return;
-    }
-    button.hidden = false;
-    button.addEventListener("click", function () {
-      field.select();
-      var done = function () {
-        button.textContent = "Copied";
-      };
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(field.value).then(done);
-      } else if (document.execCommand("copy")) {
-        done();
-      }
-    });
   });
 })();
