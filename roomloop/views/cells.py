@@ -76,7 +76,10 @@ def cell_for(row, state, viewer):
         if state.begun or not can_cancel_reservation(viewer, holder):
             return Cell(state.status, state.status.title(), who, label, None)
         href = row.reservations_url + holder.reservation_id
-        return Cell(state.status, state.status.title(), who, f"{label}. Cancel it", href)
+        # A link's name starts with what it shows ("Booked · Ada Park"), so that speech
+        # input finds it by its words.
+        text = state.status.title()
+        return Cell(state.status, text, who, f"{text} · {who}, {where}. Cancel it", href)
     text = {"past": "Past", "blackout": "Blackout", "closed": row.closed_text}[state.status]
     return Cell(state.status, text, None, f"{where}, {text.lower()}", None)
 

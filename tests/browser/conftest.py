@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
 from conftest import REPO_ROOT, launch_gunicorn, school_day
@@ -191,10 +190,3 @@ def assert_same_origin_and_quiet(page, base_url):
     elsewhere = [url for url in page.log.requests if not url.startswith(base_url + "/")]
     assert elsewhere == []
     assert page.log.console_errors == [], page.log.console_errors
-
-
-def assert_accessible(page):
-    """axe-core finds nothing serious or critical on the page as it shows now."""
-    violations = Axe().run(page).response["violations"]
-    bad = [v for v in violations if v["impact"] in ("serious", "critical")]
-    assert not bad, [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in bad]

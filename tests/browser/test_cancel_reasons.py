@@ -14,8 +14,8 @@ from sqlalchemy import select
 from roomloop.extensions import db
 from roomloop.models import Event, Facility, Reservation
 
+from .accessibility import assert_accessible
 from .conftest import (
-    assert_accessible,
     assert_same_origin_and_quiet,
     cell_label,
     free_cell,
@@ -134,7 +134,7 @@ def test_admin_adds_a_blackout_over_bookings_and_cancels_them_with_one_reason(
 def test_admin_cancels_a_booking_from_its_grid_cell(staff, page, server, school):
     day = school["day"]
     sign_in(page, "Dee Okafor", grid_path(day), role="admin")
-    booked = f"{cell_label('STEM Lab Alpha', 2)}, booked by Ben Ito. Cancel it"
+    booked = f"Booked · Ben Ito, {cell_label('STEM Lab Alpha', 2)}. Cancel it"
 
     page.get_by_role("link", name=booked).click()
 

@@ -187,12 +187,12 @@ def test_the_grid_links_others_bookings_only_where_the_viewer_may_cancel(site, s
     lab, hall = school["lab"].public_id, school["hall"].public_id
 
     assert cell_links(signed_in_as(site, school["dee"])) == {
-        "STEM Lab Alpha, period 2, 10:00–10:50, booked by Ada Park. Cancel it": lab,
-        "STEM Lab Alpha, period 3, 11:00–11:50, booked by Ada Park. Cancel it": lab,
-        "Main Hall, period 4, 12:00–12:50, requested by Ada Park. Cancel it": hall,
+        "Booked · Ada Park, STEM Lab Alpha, period 2, 10:00–10:50. Cancel it": lab,
+        "Booked · Ada Park, STEM Lab Alpha, period 3, 11:00–11:50. Cancel it": lab,
+        "Pending · Ada Park, Main Hall, period 4, 12:00–12:50. Cancel it": hall,
     }
     assert cell_links(signed_in_as(site, school["cy"])) == {
-        "Main Hall, period 4, 12:00–12:50, requested by Ada Park. Cancel it": hall,
+        "Pending · Ada Park, Main Hall, period 4, 12:00–12:50. Cancel it": hall,
     }
     assert cell_links(signed_in_as(site, school["ben"])) == {}
     assert cell_links(signed_in_as(site, school["ada"])) == {}  # her own: "Yours"
