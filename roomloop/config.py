@@ -1,6 +1,7 @@
 """Configuration: defaults, ``ROOMLOOP_*`` environment variables, production checks."""
 
 import os
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
@@ -18,6 +19,11 @@ TEXT_SETTINGS = (
     "GOOGLE_METADATA_URL",
     "ALLOWED_DOMAINS",
     "RATELIMIT_STORAGE_URI",
+    "MAIL_SERVER",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_FROM",
+    "MAIL_FOLDER",
 )
 
 
@@ -66,7 +72,21 @@ DEFAULTS = {
     # How often the sender runs its other jobs (releasing bookings nobody checked in).
     "BACKGROUND_TASK_SECONDS": 15.0,
     "WEBHOOK_SECRET_GRACE_HOURS": 24,  # the previous secret still signs this long after rotation
+    # Email, sent by the same sender. No MAIL_SERVER: each message is written to MAIL_FOLDER
+    # (instance/mail/ by default) as a .eml file and logged, so the demo shows what it sends.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": None,  # None: 465 with MAIL_USE_SSL, else 587
+    "MAIL_USE_TLS": None,  # STARTTLS; None: on unless MAIL_USE_SSL
+    "MAIL_USE_SSL": False,  # TLS from the first byte (port 465)
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "RoomLoop <roomloop@localhost>",
+    "MAIL_FOLDER": None,  # None: instance/mail
+    "MAIL_TIMEOUT": 30,  # seconds the mail server has to answer each command
+    "MAIL_RETRY_DELAYS": [60, 300, 1800, 7200, 21600, 86400],  # seconds, then failed
+    "MAIL_BATCH": 20,  # messages a sender claims at a time
 }
+MAIL_PORTS = {"ssl": 465, "starttls": 587}
 
 
 def load_config(app, test_config=None):
@@ -90,6 +110,12 @@ def load_config(app, test_config=None):
         app.config["WEBHOOK_SENDER"] = "process" if production else "thread"
     if app.config["WEBHOOK_ALLOW_PRIVATE_TARGETS"] is None:
         app.config["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = not production
+    if app.config["MAIL_USE_TLS"] is None:
+        app.config["MAIL_USE_TLS"] = not app.config["MAIL_USE_SSL"]
+    if app.config["MAIL_PORT"] is None:
+        app.config["MAIL_PORT"] = MAIL_PORTS["ssl" if app.config["MAIL_USE_SSL"] else "starttls"]
+    if app.config["MAIL_FOLDER"] is None:
+        app.config["MAIL_FOLDER"] = os.path.join(app.instance_path, "mail")
     if app.config["ENFORCE_HTTPS"] is None:
         app.config["ENFORCE_HTTPS"] = app.config["ENV"] == "production"
     # Cookies travel only over HTTPS wherever HTTPS is enforced.
@@ -121,13 +147,15 @@ def check_config(config):
             "ROOMLOOP_WEBHOOK_SENDER must be 'thread' (in each web process) or 'process' "
             f"(run `flask deliver-webhooks`), not {config['WEBHOOK_SENDER']!r}."
         )
-    delays = config["WEBHOOK_RETRY_DELAYS"]
-    if not isinstance(delays, list) or not all(
-        isinstance(d, int | float) and not isinstance(d, bool) and d >= 0 for d in delays
-    ):
-        raise ConfigError(
-            "ROOMLOOP_WEBHOOK_RETRY_DELAYS must be a JSON list of seconds, e.g. [5, 300, 1800]."
-        )
+    for name in ("WEBHOOK_RETRY_DELAYS", "MAIL_RETRY_DELAYS"):
+        delays = config[name]
+        if not isinstance(delays, list) or not all(
+            isinstance(d, int | float) and not isinstance(d, bool) and d >= 0 for d in delays
+        ):
+            raise ConfigError(
+                f"ROOMLOOP_{name} must be a JSON list of seconds, e.g. [5, 300, 1800]."
+            )
+    check_mail(config)
     if config["ENV"] == "production":
         check_secret_key(config["SECRET_KEY"])
         if int(config["TRUSTED_PROXIES"]) and not config["SERVER_NAME"]:
@@ -141,6 +169,33 @@ def check_config(config):
                 "ROOMLOOP_DEV_LOGIN lets anyone sign in as anyone and is refused when "
                 "ROOMLOOP_ENV=production; unset it."
             )
+        if config["MAIL_SERVER"] and not config["SERVER_NAME"]:
+            raise ConfigError(
+                "Emails link to RoomLoop (the Notifications page, unsubscribe), and a link "
+                "needs the public host name: set ROOMLOOP_SERVER_NAME, e.g. "
+                "rooms.school.example."
+            )
+
+
+def check_mail(config):
+    """The mail settings make sense together; no refusal repeats the username or password."""
+    if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
+        raise ConfigError(
+            "ROOMLOOP_MAIL_USE_TLS (STARTTLS, usually port 587) and ROOMLOOP_MAIL_USE_SSL "
+            "(TLS from the start, usually port 465) exclude each other; set one."
+        )
+    port = config["MAIL_PORT"]
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ConfigError(f"ROOMLOOP_MAIL_PORT must be a port number (1-65535), not {port!r}.")
+    if bool(config["MAIL_USERNAME"]) != bool(config["MAIL_PASSWORD"]):
+        raise ConfigError(
+            "Set ROOMLOOP_MAIL_USERNAME and ROOMLOOP_MAIL_PASSWORD together, or neither."
+        )
+    if "@" not in parseaddr(config["MAIL_FROM"] or "")[1]:
+        raise ConfigError(
+            "ROOMLOOP_MAIL_FROM must be an address, e.g. 'RoomLoop <rooms@school.example>', "
+            f"not {config['MAIL_FROM']!r}."
+        )
 
 
 def check_secret_key(key):

@@ -50,6 +50,14 @@ def test_the_embedded_default_is_sqlite_in_the_instance_folder(monkeypatch):
             "ROOMLOOP_DEV_LOGIN",
         ),
         ({"ROOMLOOP_ENV": "staging"}, "ROOMLOOP_ENV"),
+        (
+            {
+                "ROOMLOOP_ENV": "production",
+                "ROOMLOOP_SECRET_KEY": "s3cret-" * 6,
+                "ROOMLOOP_MAIL_SERVER": "smtp-relay.gmail.com",
+            },
+            "ROOMLOOP_SERVER_NAME",
+        ),
         ({"ROOMLOOP_TIMEZONE": "Mars/Olympus"}, "ROOMLOOP_TIMEZONE"),
     ],
 )
@@ -122,3 +130,35 @@ def test_the_command_line_reports_the_refusal():
     )
     assert result.returncode != 0
     assert "ROOMLOOP_SECRET_KEY" in result.stderr
+
+
+def test_mail_settings_follow_tls_or_ssl_and_keep_secrets_as_text(monkeypatch):
+    """STARTTLS on 587 unless told otherwise, TLS from the start on 465 with
+    ROOMLOOP_MAIL_USE_SSL; a password of digits stays text."""
+    env = {
+        "ROOMLOOP_MAIL_SERVER": "smtp.example.org",
+        "ROOMLOOP_MAIL_USERNAME": "rooms@school.example",
+        "ROOMLOOP_MAIL_PASSWORD": "123456",
+    }
+    app = app_from_env(env, monkeypatch)
+    assert (app.config["MAIL_PORT"], app.config["MAIL_USE_TLS"]) == (587, True)
+    assert app.config["MAIL_PASSWORD"] == "123456"
+
+    app = app_from_env({**env, "ROOMLOOP_MAIL_USE_SSL": "1"}, monkeypatch)
+    assert (app.config["MAIL_PORT"], app.config["MAIL_USE_TLS"]) == (465, False)
+
+
+@pytest.mark.parametrize(
+    ("settings", "words"),
+    [
+        ({"MAIL_USE_TLS": True, "MAIL_USE_SSL": True}, "exclude each other"),
+        ({"MAIL_PORT": 70000}, "ROOMLOOP_MAIL_PORT"),
+        ({"MAIL_PORT": "587"}, "ROOMLOOP_MAIL_PORT"),
+        ({"MAIL_USERNAME": "rooms@school.example"}, "ROOMLOOP_MAIL_PASSWORD"),
+        ({"MAIL_FROM": "RoomLoop"}, "ROOMLOOP_MAIL_FROM"),
+        ({"MAIL_RETRY_DELAYS": "soon"}, "ROOMLOOP_MAIL_RETRY_DELAYS"),
+    ],
+)
+def test_mail_settings_that_make_no_sense_refuse_to_start(settings, words):
+    with pytest.raises(ConfigError, match=words):
+        create_app({"TESTING": True, "WEBHOOK_SENDER": "process", **settings})
