@@ -1,9 +1,8 @@
 """The webhook sender: claims due deliveries, signs and posts them, and schedules retries.
 
 Several senders may run at once (a thread in each web process, or ``flask deliver-webhooks``
-processes): a delivery is claimed in one statement that marks it taken until a lease runs
-out, so only one sender posts it; a sender that dies mid-run lets its claims lapse and
-another takes them. No transaction stays open while a receiver is being called.
+processes): each claims its deliveries with a lease (``claims``), so only one sender posts
+one. No transaction stays open while a receiver is being called.
 
 A delivery succeeds on a 2xx answer only. Otherwise it is tried again after each delay of
 ``WEBHOOK_RETRY_DELAYS`` (with jitter), then marked failed; a 410 Gone disables the
@@ -16,10 +15,9 @@ name.
 
 import json
 import logging
-import random
 import threading
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC
 
 import urllib3
 from flask import current_app, has_app_context
@@ -29,6 +27,7 @@ from standardwebhooks.webhooks import Webhook
 from ..extensions import db
 from ..models import WebhookDelivery, WebhookEndpoint, utcnow
 from . import outbound
+from .claims import claim_due, retry_at
 from .events import DUE, event_payload
 from .tasks import TaskClock, run_tasks
 from .webhooks import check_target, disable_endpoint, signing_secrets
@@ -106,30 +105,15 @@ def _release(job):
 def _claim():
     config = current_app.config
     now = utcnow()
-    lease = timedelta(seconds=config["WEBHOOK_BATCH"] * (config["WEBHOOK_TIMEOUT"] + 5))
-    due = (
-        select(WebhookDelivery.id)
-        .where(
-            WebhookDelivery.status == "pending",
-            WebhookDelivery.next_attempt_at <= now,
-            (WebhookDelivery.claimed_until.is_(None)) | (WebhookDelivery.claimed_until <= now),
-            WebhookDelivery.endpoint_id.in_(
-                select(WebhookEndpoint.id).where(WebhookEndpoint.status == "enabled")
-            ),
-        )
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(config["WEBHOOK_BATCH"])
-        # PostgreSQL: a second sender skips rows the first is claiming instead of waiting.
-        # SQLite has one writer at a time, so the statement is atomic there anyway.
-        .with_for_update(skip_locked=True)
+    claimed = claim_due(
+        WebhookDelivery,
+        config["WEBHOOK_BATCH"],
+        config["WEBHOOK_BATCH"] * (config["WEBHOOK_TIMEOUT"] + 5),
+        WebhookDelivery.endpoint_id.in_(
+            select(WebhookEndpoint.id).where(WebhookEndpoint.status == "enabled")
+        ),
+        now=now,
     )
-    claimed = db.session.scalars(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id.in_(due))
-        .values(claimed_until=now + lease)
-        .returning(WebhookDelivery.id)
-    ).all()
-    db.session.commit()
     if not claimed:
         return []
     deliveries = db.session.scalars(
@@ -207,18 +191,17 @@ def _record(job, outcome):
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error[:300]
     delivery.claimed_until = None
-    delays = current_app.config["WEBHOOK_RETRY_DELAYS"]
+    retry = retry_at(delivery.attempts, current_app.config["WEBHOOK_RETRY_DELAYS"], now)
     if outcome.succeeded:
         delivery.status = "succeeded"
         delivery.delivered_at = now
     elif outcome.status_code == 410:
         delivery.status = "failed"
         disable_endpoint(delivery.endpoint, "The receiver answered 410 Gone.")
-    elif delivery.attempts > len(delays):
+    elif retry is None:
         delivery.status = "failed"
     else:
-        delay = delays[min(delivery.attempts, len(delays)) - 1]
-        delivery.next_attempt_at = now + timedelta(seconds=delay * random.uniform(0.8, 1.2))
+        delivery.next_attempt_at = retry
     db.session.commit()
     log.info(
         "webhook delivery %s to %s: %s",
