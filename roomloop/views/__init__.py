@@ -49,6 +49,7 @@ def init_app(app):
     from .reservation import cancelled_words
     from .series_words import counts_words, held_words, pattern_words
     from .teacher import bp as teacher
+    from .unsubscribe import bp as unsubscribe
 
     # The cookie names a browser session, not the account: Flask-Login keeps what this method
     # returns where it would keep get_id(), which stays the account's identity for ==.
@@ -68,6 +69,7 @@ def init_app(app):
     app.register_blueprint(displays)
     app.register_blueprint(calendar)
     app.register_blueprint(docs)
+    app.register_blueprint(unsubscribe)
 
     @app.errorhandler(Forbidden)
     def forbidden(exc):

@@ -318,3 +318,17 @@ class WebhookStatusForm(FlaskForm):
     """Enable or disable an endpoint: the status it should have after the click."""
 
     status = HiddenField()
+
+
+# The approvers' choice: an email per request, or the day's requests in one at an hour.
+DIGEST_CHOICES = [SelectChoice("", "An email for each request, as it arrives")] + [
+    SelectChoice(str(hour), f"One email a day, at {hour:02d}:00") for hour in range(24)
+]
+
+
+class NotificationsForm(FlaskForm):
+    """The Notifications page; ``people.update_notifications`` checks the values."""
+
+    kinds = MultiCheckboxField("Email me when", validate_choice=False)
+    # Only approvers see it; a teacher's form leaves it out, which is "" (each request).
+    digest_hour = SelectField("Requests to decide", choices=DIGEST_CHOICES, default="")
