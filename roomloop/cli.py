@@ -103,11 +103,12 @@ def revoke_api_key_command(key_id):
 @click.command("deliver-webhooks")
 @click.option("--once", is_flag=True, help="Send what is due now, then exit (for cron).")
 def deliver_webhooks(once):
-    """Send webhook deliveries until stopped (SIGTERM or Ctrl-C finish the current one).
+    """Send webhook deliveries and email until stopped (SIGTERM or Ctrl-C finish the
+    current one), and write the approvers' daily digests.
 
     Run one or more of these beside the web processes when ROOMLOOP_WEBHOOK_SENDER=process.
     """
-    from .outbox import deliver_due, run, run_tasks
+    from .outbox import deliver_due, run, run_tasks, send_due_mail
 
     app = current_app._get_current_object()
     if once:
@@ -115,11 +116,15 @@ def deliver_webhooks(once):
         while sent := deliver_due():
             total += sent
         click.echo(f"Attempted {total} deliveries.")
-        # Such as releasing the bookings nobody checked in.
+        # Such as releasing the bookings nobody checked in, or the approvers' digests.
         click.echo(f"Background jobs made {run_tasks()} changes.")
+        emails = 0
+        while sent := send_due_mail():
+            emails += sent
+        click.echo(f"Attempted {emails} emails.")
         return
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    click.echo("Delivering webhooks; stop with Ctrl-C or SIGTERM.")
+    click.echo("Delivering webhooks and email; stop with Ctrl-C or SIGTERM.")
     run(app, stop)

@@ -36,6 +36,8 @@ pytest.register_assert_rewrite(
     "feeds_support",
     "reservations_support",
     "rules_support",
+    "mail_support",
+    "smtp_server",
 )
 
 TEST_DATABASE_URL = os.environ.get("ROOMLOOP_TEST_DATABASE_URL")
@@ -88,6 +90,16 @@ def upgrade(url):
     with app.app_context():
         flask_migrate.upgrade()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mail_folder(tmp_path_factory):
+    """Keep the emails that tests send with no mail server set (as .eml files) out of the
+    repository's instance folder: every app and server the tests start writes them here."""
+    folder = tmp_path_factory.mktemp("mail")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ROOMLOOP_MAIL_FOLDER", str(folder))
+        yield folder
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 Rule R-07 and the availability grid read them; admins add and remove them here. Adding one
 does not cancel the bookings already made for those days: the admin is told how many there
-are, and decides (``blackout_bookings`` lists them and cancels them together).
+are, and decides (``blackout_bookings`` lists them and cancels them together). Each person
+holding one is emailed which of theirs.
 """
 
 from datetime import date
@@ -11,8 +12,11 @@ from sqlalchemy import func, select
 
 from ..errors import NotFound, ValidationError
 from ..extensions import db
-from ..models import BlackoutDate, HeldSlot
+from ..models import BlackoutDate, HeldSlot, Reservation
+from ..outbox import queue_blackout_emails
+from ..resources import reservation_resource
 from ..schemas import CONTROL_CHARACTERS, DATE_RANGE_MESSAGE, in_date_range
+from .schedule import get_schedule, school_now
 
 MAX_REASON_LENGTH = 200
 MAX_DAYS = 366
@@ -60,8 +64,29 @@ def create_blackout(actor, start_date, end_date, reason="", facility=None):
         start_date=start_date, end_date=end_date, reason=reason, facility=facility
     )
     db.session.add(blackout)
+    db.session.flush()
+    _tell_holders(actor, blackout)
     db.session.commit()
     return blackout
+
+
+def _tell_holders(actor, blackout):
+    """Queue an email to each person with bookings to come that the new blackout covers."""
+    covered = db.session.scalars(
+        select(Reservation)
+        .where(Reservation.id.in_(held_during(blackout)), Reservation.date >= school_now().date())
+        .order_by(Reservation.date, Reservation.start_slot, Reservation.id)
+    ).all()
+    if covered:
+        schedule = get_schedule()
+        told = {
+            "facility": blackout.facility.name if blackout.facility else None,
+            "start_date": blackout.start_date.isoformat(),
+            "end_date": blackout.end_date.isoformat(),
+            "reason": blackout.reason,
+        }
+        resources = [reservation_resource(r, schedule) for r in covered]
+        queue_blackout_emails(told, resources, by=actor.account)
 
 
 def delete_blackout(actor, blackout_id):

@@ -271,7 +271,7 @@ def update_reservation(
             db.session.flush()
             data = reservation_resource(reservation, get_schedule())
             for event_type in events:
-                record_event(event_type, data)
+                record_event(event_type, data, by=actor.account)
             if "reservation.cancelled" in events and reservation.series_id is not None:
                 end_series_if_empty(reservation.series)
         commit_keeping_loaded()  # the caller shows the reservation: it must not reload

@@ -231,9 +231,10 @@ def _reservation_row(plan, occurrence, series_id, now):
     }
 
 
-def record_series_events(events):
+def record_series_events(events, by=None):
     """Record events of several types at once (a series writes one per date), a batch of
-    ``EVENT_BATCH`` at a time, so that the statements stay within the databases' limits."""
+    ``EVENT_BATCH`` at a time, so that the statements stay within the databases' limits;
+    ``by`` made the change."""
     now = utcnow()
     endpoints = {t: subscribed_endpoints(t) for t in {event_type for event_type, _ in events}}
     for start in range(0, len(events), EVENT_BATCH):
@@ -243,4 +244,5 @@ def record_series_events(events):
                 for t, d in events[start : start + EVENT_BATCH]
             ],
             endpoints,
+            by,
         )

@@ -161,7 +161,8 @@ def _change(actor, series, purpose, status, from_date, now, only_pending, cancel
             [
                 (kind, series_of(actor, series, schedule)),
                 *((t, reservation_resource(r, schedule)) for t, r in events),
-            ]
+            ],
+            by=actor.account,
         )
     return series
 

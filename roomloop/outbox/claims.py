@@ -14,6 +14,9 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import utcnow
 
+# Set in a session's info when it adds deliveries or messages: committing it wakes the sender.
+DUE = "roomloop.webhooks_due"
+
 
 def claim_due(model, batch, lease_seconds, *conditions, now=None):
     """Claim up to ``batch`` pending rows of ``model`` that are due and not claimed by a

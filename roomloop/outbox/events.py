@@ -1,8 +1,9 @@
 """The outbox: every change writes its events here, in the transaction of the change.
 
-``record_event`` adds an event, and a pending delivery for every enabled endpoint that
-subscribes to its type: they commit, or roll back, together with the change. ``sender.py``
-sends the deliveries; ``webhooks.py`` keeps the endpoints.
+``record_event`` adds an event, a pending delivery for every enabled endpoint that
+subscribes to its type, and the emails it owes people (``mail_events``): they commit, or
+roll back, together with the change. ``sender.py`` sends the deliveries and
+``mail_sender.py`` the emails; ``webhooks.py`` keeps the endpoints.
 """
 
 from sqlalchemy import insert, select
@@ -10,6 +11,8 @@ from sqlalchemy import insert, select
 from ..configured import configured
 from ..extensions import db
 from ..models import Event, WebhookDelivery, iso_utc, new_public_id, utcnow
+from .claims import DUE
+from .mail_events import write_emails
 
 EVENT_TYPES = (
     "reservation.created",
@@ -27,14 +30,12 @@ EVENT_TYPES = (
 EVENT_PATTERNS = ("reservation.*", "account.*", "series.*")
 # Sent only on request, to one endpoint, so that an admin can see a receiver work.
 TEST_EVENT = "webhook.test"
-# Set in a session's info when it adds deliveries: committing it wakes the sender.
-DUE = "roomloop.webhooks_due"
 
 
-def record_event(event_type, data, endpoints=None):
+def record_event(event_type, data, endpoints=None, by=None):
     """Add an event to the outbox, with a delivery for each enabled endpoint that subscribes
     to it (``endpoints``, where the caller has read them already: booking reads them before
-    it takes the write lock)."""
+    it takes the write lock), and its emails; ``by`` is the account that made the change."""
     record_events(
         [
             {
@@ -45,13 +46,15 @@ def record_event(event_type, data, endpoints=None):
             }
         ],
         None if endpoints is None else {event_type: endpoints},
+        by,
     )
 
 
-def record_events(rows, endpoints=None):
+def record_events(rows, endpoints=None, by=None):
     """Add events to the outbox at once, as plain INSERTs (every booking and import writes
-    them). ``rows`` are dicts with ``public_id``, ``type``, ``data`` and ``created_at``;
-    ``endpoints`` maps their types to the subscribed endpoints, read here if not given."""
+    them), with their emails. ``rows`` are dicts with ``public_id``, ``type``, ``data`` and
+    ``created_at``; ``endpoints`` maps their types to the subscribed endpoints, read here if
+    not given; ``by`` is the account that made the change (an approver says who approved)."""
     if not rows:
         return
     types = {row["type"] for row in rows}
@@ -60,6 +63,7 @@ def record_events(rows, endpoints=None):
         raise ValueError(f"unknown event types {sorted(unknown)!r}")
     # Core rather than the ORM's bulk INSERT (three times as long): every booking runs it.
     db.session.connection().execute(insert(Event.__table__), rows)
+    write_emails(rows, by)
     if endpoints is None:
         endpoints = {t: subscribed_endpoints(t) for t in types}
     if not any(endpoints.values()):

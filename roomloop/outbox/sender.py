@@ -1,4 +1,10 @@
-"""The webhook sender: claims due deliveries, signs and posts them, and schedules retries.
+"""The background sender: webhook deliveries, the registered jobs (``tasks``), and email.
+
+Each round posts the due webhook deliveries, runs the jobs when they are due (releasing
+bookings nobody checked in, the approvers' daily digests), and sends the due emails
+(``mail_sender``).
+
+The webhook part claims due deliveries, signs and posts them, and schedules retries.
 
 Several senders may run at once (a thread in each web process, or ``flask deliver-webhooks``
 processes): each claims its deliveries with a lease (``claims``), so only one sender posts
@@ -29,6 +35,7 @@ from ..models import WebhookDelivery, WebhookEndpoint, utcnow
 from . import outbound
 from .claims import claim_due, retry_at
 from .events import DUE, event_payload
+from .mail_sender import send_due_mail
 from .tasks import TaskClock, run_tasks
 from .webhooks import check_target, disable_endpoint, signing_secrets
 
@@ -212,8 +219,8 @@ def _record(job, outcome):
 
 
 def run(app, stop, wake=None):
-    """Send deliveries, and run the background jobs (``tasks``), until ``stop`` is set;
-    sleep between rounds unless ``wake`` is set."""
+    """Send deliveries and emails, and run the background jobs (``tasks``), until ``stop``
+    is set; sleep between rounds unless ``wake`` is set."""
     poll = app.config["WEBHOOK_POLL_SECONDS"]
     clock = TaskClock(app.config["BACKGROUND_TASK_SECONDS"])
     while not stop.is_set():
@@ -221,9 +228,10 @@ def run(app, stop, wake=None):
             with app.app_context():
                 sent = deliver_due()
                 if clock.due():
-                    sent += run_tasks()
+                    sent += run_tasks()  # before the emails: a job may write some
+                sent += send_due_mail()
         except Exception:  # a database hiccup must not end the sender
-            log.exception("webhook sender round failed; trying again")
+            log.exception("sender round failed; trying again")
             sent = 0
         if sent:
             continue

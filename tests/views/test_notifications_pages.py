@@ -4,7 +4,9 @@ Each test starts a fresh app with dev login and signs in as a person does (helpe
 ``page_client.py``); the unsubscribe links are the ones the emails carry.
 """
 
+import email
 import re
+from email import policy
 
 import pytest
 from sqlalchemy import select
@@ -12,10 +14,17 @@ from sqlalchemy import select
 from roomloop.auth.unsubscribe_tokens import unsubscribe_token
 from roomloop.extensions import db
 from roomloop.models import Account
+from roomloop.outbox import send_due_mail
 
+from conftest import book, school_day
 from page_client import fresh, post_form, signed_in_as, site, text
 
 __all__ = ["site"]  # a fixture of page_client.py
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    return {"MAIL_FOLDER": str(tmp_path)}  # the emails of this test alone
 
 
 @pytest.fixture
@@ -155,3 +164,24 @@ def test_a_bad_link_says_so_and_changes_nothing(site, people):
             assert response.status_code == 404
             assert "This unsubscribe link is not valid." in text(response)
     assert choices(people["ada"]) is None
+
+
+def test_the_links_in_an_email_lead_to_the_pages(
+    app, client, site, people, create_facility, auth_headers, tmp_path
+):
+    """The List-Unsubscribe URL of a real email unsubscribes with one click; its footer
+    links to the Notifications page."""
+    book(client, auth_headers(people["ada"]), create_facility(), school_day())
+    send_due_mail()
+    [written] = tmp_path.iterdir()
+    message = email.message_from_bytes(written.read_bytes(), policy=policy.default)
+    body = message.get_body(("plain",)).get_content()
+    assert "Choose which emails you get: http://127.0.0.1:5000/account/notifications" in body
+
+    url = str(message["List-Unsubscribe"]).strip("<>")
+    response = site().post(
+        url.removeprefix("http://127.0.0.1:5000"), data={"List-Unsubscribe": "One-Click"}
+    )
+
+    assert response.status_code == 200
+    assert choices(people["ada"]) == {"confirmed": False}
