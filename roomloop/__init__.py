@@ -52,6 +52,7 @@ def create_app(test_config=None):
 
     outbox.init_app(app)
     outbox.add_task(app, booking.release_no_shows)
+    outbox.add_task(app, booking.write_digests)
     app.register_blueprint(health.bp)
     api.init_app(app)
     views.init_app(app)

@@ -9,11 +9,13 @@ series (``series``: the pattern and each date's decision; ``series_booking``: wr
 once (``timetable``), slot states and suggestions (``availability``), the bell schedule and
 the school's clock (``schedule``), the school calendar (``school_calendar``: terms, school
 days, the timetable cycle), blackout dates and the bookings they cover (``blackout_bookings``:
-cancelled together), facilities, the school-wide settings and the calendar feeds of a
-person's or a facility's bookings (``feeds``). Pages and the API call what is exported
-here; nothing in it reads the request.
+cancelled together), facilities, the school-wide settings, the calendar feeds of a
+person's or a facility's bookings (``feeds``), and the approvals queue with its daily
+digest (``approvals``). Pages and the API call what is exported here; nothing in it reads
+the request.
 """
 
+from .approvals import SeriesRequest, pending_reservations, queue_of, write_digests
 from .availability import day_availability
 from .blackout_bookings import cancel_bookings_during, covered_bookings
 from .blackouts import bookings_during, create_blackout, delete_blackout, describe, list_blackouts
@@ -82,6 +84,7 @@ __all__ = [
     "Repeat",
     "RuleViolation",
     "SeriesRefused",
+    "SeriesRequest",
     "SlotConflict",
     "TimetableResult",
     "booking_at_door",
@@ -122,8 +125,10 @@ __all__ = [
     "is_school_day",
     "list_blackouts",
     "list_displays",
+    "pending_reservations",
     "personal_feed",
     "plan_series",
+    "queue_of",
     "release_no_shows",
     "reservations_of",
     "revoke_display",
@@ -141,5 +146,6 @@ __all__ = [
     "update_series",
     "week_label",
     "week_of",
+    "write_digests",
     "write_series",
 ]

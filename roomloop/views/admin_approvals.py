@@ -8,18 +8,18 @@ dates or none), and its dates open under it to be decided one by one. A reason t
 Reject goes with the cancellation, as ``cancel_reason`` does in the API.
 """
 
-from dataclasses import dataclass
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from ..auth.permissions import may_confirm_own
 from ..booking import (
     RuleViolation,
+    SeriesRequest,
     get_schedule,
     get_series,
     get_setting,
-    has_started,
+    pending_reservations,
+    queue_of,
     school_now,
     update_reservation,
     update_series,
@@ -38,39 +38,6 @@ DONE = {
     "confirmed": "Confirmed: {name} has {facility} as requested.",
     "cancelled": "Rejected: the periods are free again for everyone.",
 }
-
-
-def pending_reservations(now):
-    """Pending reservations that have not started yet, soonest first."""
-    rows = db.session.scalars(
-        select(Reservation)
-        .where(Reservation.status == "pending", Reservation.date >= now.date())
-        .order_by(Reservation.date, Reservation.start_slot, Reservation.created_at)
-    ).all()
-    return [r for r in rows if not has_started(r, now)]
-
-
-@dataclass(frozen=True)
-class SeriesRequest:
-    """A series' dates waiting for approval, shown as one request."""
-
-    series: object
-    dates: list  # its pending reservations, soonest first
-
-
-def queue_of(pending):
-    """The queue's requests: each reservation, or each series' dates as one request where
-    its soonest date is."""
-    requests, by_series = [], {}
-    for reservation in pending:
-        if reservation.series_id is None:
-            requests.append(reservation)
-        elif reservation.series_id in by_series:
-            by_series[reservation.series_id].dates.append(reservation)
-        else:
-            by_series[reservation.series_id] = SeriesRequest(reservation.series, [reservation])
-            requests.append(by_series[reservation.series_id])
-    return requests
 
 
 def waiting_count():
