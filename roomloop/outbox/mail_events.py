@@ -23,7 +23,8 @@ from ..resources import account_ref
 from .claims import DUE
 from .mail_kinds import APPROVER_ROLES, wants
 
-MESSAGES = EmailMessage.__table__
+# Built once, like the booking's own statements: every booking runs it.
+INSERT_MESSAGES = insert(EmailMessage.__table__)
 # What deciding on a person's email reads of their account.
 PERSON = (
     Account.id,
@@ -140,7 +141,8 @@ def queue_emails(notes, requests=()):
         and wants(approver, "new_request")
     ]
     if messages:
-        db.session.execute(insert(MESSAGES), messages)
+        # Core on the session's connection, as the event's own INSERT.
+        db.session.connection().execute(INSERT_MESSAGES, messages)
         db.session.info[DUE] = True
 
 
