@@ -70,7 +70,7 @@ def compose(message, account, now):
     email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(str(text), cte="quoted-printable")
     email.add_alternative(html, subtype="html", cte="quoted-printable")
-    invite = kind in INVITES and booking_invite(data["reservations"], zone_name, links["my"])
+    invite = kind in INVITES and booking_invite(data["reservations"], zone_name)
     if invite:
         email.add_attachment(
             invite,
@@ -91,6 +91,7 @@ def templates():
         env = current_app.jinja_env.overlay(trim_blocks=True, lstrip_blocks=True)
         env.filters["day"] = day_words
         env.globals["periods"] = period_words
+        env.globals["page"] = reservation_page
         current_app.extensions[TEMPLATES] = env
     return env
 
@@ -105,6 +106,13 @@ def absolute_url(endpoint, **values):
         url_scheme="https" if config["ENFORCE_HTTPS"] else "http",
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def reservation_page(reservation):
+    """The address of a reservation's own page, from its resource or its row, as the calendar
+    feeds link their events."""
+    public_id = reservation["id"] if isinstance(reservation, dict) else reservation.public_id
+    return absolute_url("reservations.show", public_id=public_id)
 
 
 def day_words(iso_date, year=True):
@@ -151,9 +159,10 @@ class RecordedPeriods:
         ]
 
 
-def booking_invite(reservations, zone_name, link):
+def booking_invite(reservations, zone_name):
     """The iCalendar of ``reservations`` (resources) as they are now, at the periods their
-    events recorded, or ``None`` when none is left (deleted meanwhile)."""
+    events recorded, each linking to its page, or ``None`` when none is left (deleted
+    meanwhile)."""
     ids = [r["id"] for r in reservations]
     rows = {
         row.public_id: row
@@ -161,7 +170,7 @@ def booking_invite(reservations, zone_name, link):
     }
     zone = ZoneInfo(zone_name)
     entries = [
-        entry_for(rows[r["id"]], RecordedPeriods(r), zone, link)
+        entry_for(rows[r["id"]], RecordedPeriods(r), zone, reservation_page(r))
         for r in reservations
         if r["id"] in rows
     ]

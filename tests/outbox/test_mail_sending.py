@@ -110,6 +110,7 @@ def test_a_confirmation_arrives_once_with_its_invite_in_school_time(client, scho
         assert "periods 2–3 (10:00–11:50)" in body
         assert "Europe/London" in body
         assert "http://127.0.0.1:5000/account/notifications" in body
+        assert f"http://127.0.0.1:5000/reservations/{booked['id']}" in body  # its own page
         assert unsubscribe[1:-1].replace("&", "&amp;") in body
     calendar, [event] = invite(arrival)
     assert str(calendar["METHOD"]) == "PUBLISH"
@@ -119,6 +120,7 @@ def test_a_confirmation_arrives_once_with_its_invite_in_school_time(client, scho
     assert str(event["SUMMARY"]) == "STEM Lab Alpha: Year 10 titration"
     assert str(event["LOCATION"]) == "STEM Lab Alpha, Curie Building"
     assert str(event["STATUS"]) == "CONFIRMED"
+    assert str(event["URL"]) == f"http://127.0.0.1:5000/reservations/{booked['id']}"
     assert statuses() == [("confirmed", "sent", 1)]
 
 
