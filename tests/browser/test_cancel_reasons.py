@@ -6,6 +6,9 @@ axe-core checks each new page and panel as it shows.
 """
 
 import re
+import time
+from email import policy
+from email.parser import BytesParser
 
 import pytest
 from playwright.sync_api import expect
@@ -46,12 +49,31 @@ def staff(school, create_account, create_reservation):
     }  # fmt: skip
 
 
+def emails_to(mail_folder, address, saying, timeout=20):
+    """The plain-text bodies of the emails to ``address`` that say ``saying``, as the live
+    server's sender wrote them (no mail server is set in the tests: each is a .eml file in
+    ``mail_folder``); waits for the sender to get to them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        bodies = []
+        for path in sorted(mail_folder.glob("*.eml")):
+            message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+            body = message.get_body(("plain",)).get_content()
+            if address in str(message["To"]) and saying in body:
+                bodies.append(body)
+        if bodies or time.monotonic() > deadline:
+            return bodies
+        time.sleep(0.25)
+
+
 def stored(reservation):
     db.session.rollback()  # read what the server committed
     return db.session.get(Reservation, reservation.id)
 
 
-def test_approver_rejects_with_a_reason_and_the_teacher_reads_it(staff, open_page, server, school):
+def test_approver_rejects_with_a_reason_and_the_teacher_reads_it(
+    staff, open_page, server, school, mail_folder
+):
     pending = staff["pending"]
     page = open_page()
     sign_in(page, "Cy Diaz", "/admin/approvals", role="approver")
@@ -89,9 +111,13 @@ def test_approver_rejects_with_a_reason_and_the_teacher_reads_it(staff, open_pag
     assert_accessible(teacher)
     assert_same_origin_and_quiet(teacher, server)
 
+    (email,) = emails_to(mail_folder, "ada.park@school.example", "turned down your request")
+    assert "Cy Diaz" in email
+    assert "The hall is set up for exams that week" in email
+
 
 def test_admin_adds_a_blackout_over_bookings_and_cancels_them_with_one_reason(
-    staff, page, server, school
+    staff, page, server, school, mail_folder
 ):
     day = school["day"]
     sign_in(page, "Dee Okafor", "/admin/settings", role="admin")
@@ -129,6 +155,8 @@ def test_admin_adds_a_blackout_over_bookings_and_cancels_them_with_one_reason(
     assert len(events) == 3
     shoot(page, "settings-blackout-bookings-cancelled")
     assert_same_origin_and_quiet(page, server)
+    told = emails_to(mail_folder, "ben.ito@school.example", "Exam week: the rooms are exam halls")
+    assert len(told) == 1 and "Dee Okafor" in told[0]
 
 
 def test_admin_cancels_a_booking_from_its_grid_cell(staff, page, server, school):
