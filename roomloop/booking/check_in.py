@@ -41,14 +41,11 @@ def check_in_window(reservation, schedule=None):
 def can_check_in_now(reservation, now=None):
     """Whether a Check in button belongs on the booking now: only where the room asks for
     check-in (elsewhere the API accepts one, but a button would be noise)."""
-    if not reservation.facility.check_in_required:
-        return False
-    if reservation.status != "confirmed" or reservation.checked_in_at is not None:
+    if not reservation.facility.check_in_required or reservation.checked_in_at is not None:
         return False
     if reservation.start_slot not in get_schedule():
         return False
-    opens, release = check_in_window(reservation)
-    return opens <= (now or school_now()) < release
+    return check_in_refusal(reservation, now) is None
 
 
 def check_in(actor, reservation, now=None):

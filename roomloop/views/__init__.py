@@ -2,14 +2,14 @@
 
 from datetime import date
 
-from flask import render_template, url_for
+from flask import abort, render_template, url_for
 from flask_login import current_user
 
 from .. import logs
 from ..auth.permissions import Actor
 from ..auth.sessions import find_signed_in_account
-from ..booking import week_label
-from ..errors import Forbidden
+from ..booking import facility_row, week_label
+from ..errors import Forbidden, NotFound
 from ..extensions import login_manager
 
 
@@ -23,6 +23,14 @@ def load_account(token):
     account.browser_session_token = token  # signing out ends this session
     logs.identify(account)
     return account
+
+
+def facility_or_404(code):
+    """The facility a page's path or query names (a plain row), or a 404 page."""
+    try:
+        return facility_row(code)
+    except NotFound:
+        abort(404)
 
 
 def current_actor():

@@ -11,8 +11,8 @@ from ..auth.feed_tokens import account_for_feed_token, reset_feed_token
 from ..booking import facility_feed, personal_feed
 from ..extensions import htmx
 from ..ratelimit import limiter
+from . import facility_or_404
 from .forms import ActionForm
-from .teacher import _facility_or_404
 
 bp = Blueprint("calendar", __name__)
 NEW_ADDRESS = (
@@ -36,7 +36,7 @@ def show_personal_feed(token):
 @login_required
 def show_facility_feed(code):
     """Download a facility's bookings as an iCalendar file (the API serves the same feed)."""
-    return feed_response(facility_feed(_facility_or_404(code)))
+    return feed_response(facility_feed(facility_or_404(code)))
 
 
 @bp.post("/my/calendar/reset")

@@ -15,7 +15,6 @@ from ..booking import (
     check_in,
     check_in_refusal,
     check_in_window,
-    facility_row,
     get_schedule,
     school_now,
 )
@@ -23,7 +22,7 @@ from ..booking.schedule import school_timezone
 from ..errors import CheckInRefused, NotFound
 from ..extensions import db
 from ..models import Reservation
-from . import current_actor
+from . import current_actor, facility_or_404
 from .forms import ActionForm
 
 bp = Blueprint("check_in", __name__)
@@ -34,14 +33,14 @@ bp.add_app_template_global(can_check_in_now)
 @login_required
 def page(code):
     """Show my booking of this room that can be checked in now (or my next one today)."""
-    return _page(_facility_or_404(code))
+    return _page(facility_or_404(code))
 
 
 @bp.post("/check-in/<code>")
 @login_required
 def at_door(code):
     """Check in to my booking of this room; the refusal in words if it cannot be."""
-    facility = _facility_or_404(code)
+    facility = facility_or_404(code)
     try:
         flash(_check_in(request.form.get("reservation", ""), facility), "info")
     except CheckInRefused as refusal:
@@ -110,13 +109,6 @@ def _page(facility, error=None):
         error=error,
         today=now.date(),
     )
-
-
-def _facility_or_404(code):
-    try:
-        return facility_row(code)
-    except NotFound:
-        abort(404)
 
 
 def _own_reservation(public_id):

@@ -17,7 +17,6 @@ from ..booking import (
     day_availability,
     facility_choices,
     facility_page,
-    facility_row,
     get_schedule,
     has_started,
     is_school_day,
@@ -37,7 +36,7 @@ from ..schemas import (
     parse_values,
 )
 from ..sqlite import reads_first
-from . import current_actor
+from . import current_actor, facility_or_404
 from .forms import ActionForm, BookingForm, CancelForm, PurposeForm
 from .my_series import render_item, series_item, with_series_items
 from .series_booking import book_series, place_errors, prepare_repeat
@@ -119,7 +118,7 @@ def grid():
 def booking_form():
     """Open the booking form for a free cell, prefilled with facility, date and period."""
     form = BookingForm(formdata=request.args)
-    facility = _facility_or_404(request.args.get("facility_id", ""))
+    facility = facility_or_404(request.args.get("facility_id", ""))
     return _render_booking(form, facility, fresh="repeat" not in request.args)
 
 
@@ -130,7 +129,7 @@ def book():
     """Book through the same domain function as ``POST /v1/reservations``; a repeating
     booking through ``create_series``, as ``POST /v1/series`` (see ``series_booking``)."""
     form = BookingForm()
-    facility = _facility_or_404(form.facility_id.data or "")
+    facility = facility_or_404(form.facility_id.data or "")
     if not form.validate_on_submit():
         return _render_booking(form, facility, status=400)
     if form.repeat.data:
@@ -247,7 +246,7 @@ def cancel(public_id):
 @login_required
 def facility(code):
     """Show a facility's details and its week, Monday to Friday."""
-    facility = _facility_or_404(code)
+    facility = facility_or_404(code)
     week = page_date(request.args.get("week"))
     if week is None:
         if request.args.get("week"):
@@ -266,13 +265,6 @@ def facility(code):
         today=school_now().date(),
         timedelta=timedelta,
     )
-
-
-def _facility_or_404(code):
-    try:
-        return facility_row(code)
-    except DomainError:
-        abort(404)
 
 
 def _own_reservation(public_id):
