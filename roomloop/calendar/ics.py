@@ -101,10 +101,9 @@ def _calendar(entries, name, zone_name):
         first = min(e.starts for e in entries).date()
         last = max(e.ends for e in entries).date()
         calendar.add_component(vtimezone(zone_name, first.year, last.year))
-    head = calendar.to_ical().decode()
-    assert head.endswith(END)
+    head = calendar.to_ical().decode().removesuffix(END)
     events = "".join(_event(entry, zone_name) for entry in entries)
-    return (head[: -len(END)] + events + END).encode()
+    return (head + events + END).encode()
 
 
 END = "END:VCALENDAR\r\n"
