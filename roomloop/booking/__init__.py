@@ -13,6 +13,8 @@ cancelled together), facilities, the school-wide settings, the calendar feeds of
 person's or a facility's bookings (``feeds``), and the approvals queue with its daily
 digest (``approvals``). Pages and the API call what is exported here; nothing in it reads
 the request.
+
+The search for a free room and the week across rooms for a band of periods are in ``find``.
 """
 
 from .approvals import SeriesRequest, pending_reservations, queue_of, write_digests
@@ -39,6 +41,7 @@ from .facilities import (
     update_facility,
 )
 from .feeds import facility_feed, feed_etag, feed_ics, personal_feed
+from .find import RoomsFound, RoomWanted, find_rooms, week_of_rooms
 from .operations import (
     create_reservation,
     delete_reservation,
@@ -82,6 +85,8 @@ __all__ = [
     "WEEKDAYS",
     "DoorState",
     "Repeat",
+    "RoomWanted",
+    "RoomsFound",
     "RuleViolation",
     "SeriesRefused",
     "SeriesRequest",
@@ -114,6 +119,7 @@ __all__ = [
     "feed_ics",
     "find_display",
     "find_facilities",
+    "find_rooms",
     "get_cycle",
     "get_facility",
     "get_rule_params",
@@ -146,6 +152,7 @@ __all__ = [
     "update_series",
     "week_label",
     "week_of",
+    "week_of_rooms",
     "write_digests",
     "write_series",
 ]

@@ -51,6 +51,7 @@ def init_app(app):
     from .check_in import bp as check_in
     from .displays import bp as displays
     from .docs import bp as docs
+    from .find import bp as find
     from .forms import LogoutForm
     from .my_series import bp as my_series
     from .reservation import bp as reservations
@@ -86,6 +87,7 @@ def init_app(app):
     app.register_blueprint(teacher)
     app.register_blueprint(my_series)
     app.register_blueprint(reservations)
+    app.register_blueprint(find)
 
     app.add_template_global(cell_html)
     app.add_template_global(row_cells)
