@@ -121,7 +121,9 @@ def find_rooms(account, wanted, now=None):
     ctx = replace(rule_context(request, now), snapshot=snapshot)
     own = _own_booking_refusal(ctx, dates)
     if own is not None:
-        return RoomsFound(dates, until, [], [], everywhere=own.message)
+        day, refusal = own
+        words = refusal.message if len(dates) == 1 else f"On {day:%a %-d %b}: {refusal.message}"
+        return RoomsFound(dates, until, [], [], everywhere=words)
     # A weekly series books one weekday a week: its dates cannot count against each other
     # (R-04 and R-10 are of one day, R-06 of one week), so each is judged on the snapshot
     # alone, as ``series.decide_dates`` would judge it.
@@ -141,7 +143,8 @@ def find_rooms(account, wanted, now=None):
 
 
 def _own_booking_refusal(ctx, dates):
-    """R-10's refusal when the person already holds one of the asked periods on a date."""
+    """The first date on which the person already holds one of the asked periods, and
+    R-10's refusal of it; ``None`` when there is none."""
     slots = set(ctx.request.slot_numbers)
     asked = set(dates)
     for held in ctx.snapshot.held_by(ctx.request.account.id):
@@ -149,7 +152,7 @@ def _own_booking_refusal(ctx, dates):
             try:
                 check_no_double_booking(replace(ctx, request=replace(ctx.request, date=held.date)))
             except RuleViolation as refusal:
-                return refusal
+                return held.date, refusal
     return None
 
 

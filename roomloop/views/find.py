@@ -129,16 +129,17 @@ def _search_asked(schedule):
     """The find form's values as typed, the ``RoomWanted`` they ask for (``None`` before the
     first search or when a value is wrong), and what is wrong, by field."""
     args = request.args
-    day_default = default_day()
     values = {
-        "date": args.get("date", "").strip() or day_default.isoformat(),
-        "start_slot": args.get("start_slot", "").strip()
-        or str(_next_period(schedule, day_default)),
+        "date": args.get("date", "").strip() or default_day().isoformat(),
+        "start_slot": args.get("start_slot", "").strip(),
         "weekly": args.get("weekly") in ("1", "on", "true"),
         "seats": args.get("seats", "").strip(),
         "amenity": [a.strip() for a in args.getlist("amenity") if a.strip()],
         "building": args.get("building", "").strip(),
     }
+    if not values["start_slot"]:
+        shown_day = page_date(values["date"])
+        values["start_slot"] = str(_next_period(schedule, shown_day) if shown_day else 1)
     values["end_slot"] = args.get("end_slot", "").strip() or values["start_slot"]
     if not args:
         return values, None, {}

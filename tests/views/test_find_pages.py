@@ -13,6 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from test_pages import HX, signed_in, site, text
 
+from roomloop.booking.settings import set_setting
+from roomloop.extensions import db
+from roomloop.sqlite import writing
+
 __all__ = ["site"]  # a fixture shared with test_pages.py
 
 THURSDAY = date(2026, 11, 5)
@@ -238,3 +242,32 @@ def test_htmx_gets_the_region_and_the_same_answer(teacher, create_facility):
         refused
     )
     assert "HX-Request" in found.headers["Vary"]
+
+
+def test_your_booking_in_one_week_makes_no_room_free_every_week(
+    teacher, ada, create_facility, create_reservation
+):
+    """R-10 in a weekly search: Ada's booking on the third Thursday leaves no room free for
+    the series, and the page names that date."""
+    create_facility(name="Lab 1")
+    mine = create_facility(name="Lab 2")
+    create_reservation(mine, ada, THURSDAY + timedelta(weeks=2), start_slot=3)
+
+    weekly = find(teacher, weekly="1")
+
+    assert free_rooms(weekly) == []
+    assert "You cannot book any room then. On Thu 19 Nov:" in page_words(weekly)
+    assert free_rooms(find(teacher)) == ["Lab 1", "Lab 2"]  # that Thursday alone is free
+
+
+def test_a_weekly_search_from_a_day_in_no_term_says_so(teacher, create_facility):
+    """Between the terms an admin set there is no end of term to repeat until."""
+    create_facility(name="Lab 1")
+    with writing():  # see conftest.store()
+        set_setting("terms", [{"name": "Autumn", "start": "2026-09-01", "end": "2026-10-30"}])
+        db.session.commit()
+
+    refused = find(teacher, weekly="1")
+
+    assert refused.status_code == 400
+    assert "Every week: Thu 5 Nov 2026 is in no term: search that day alone." in page_words(refused)
