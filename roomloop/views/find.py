@@ -68,24 +68,8 @@ def find_room():
 def week():
     """Show the rooms across a week, Monday to Friday, for a band of periods."""
     schedule = get_schedule()
-    # What was not understood is said in the region, which htmx swaps (a flash would wait
-    # for the next whole page).
-    problems = []
-    try:
-        query = parse_values(GridQuery, request.args.to_dict())
-    except ValidationError as exc:
-        problems.append(
-            "Some filters were not understood and were ignored: " + ", ".join(exc.fields)
-        )
-        query = GridQuery()
-    asked = page_date(request.args.get("week"))
-    if asked is None and request.args.get("week"):
-        problems.append(f"That week was not understood; showing this week. {DATE_RANGE_MESSAGE}")
-    monday = _monday(asked or default_day())
+    query, monday, start, end, problems = _week_asked(schedule)
     days = [monday + timedelta(days=n) for n in range(5)]
-    start, end, band_problem = _band(schedule)
-    if band_problem:
-        problems.append(band_problem)
     facilities = find_facilities(query.type, query.building, query.capacity, query.amenity)
     filters = query.model_dump(exclude={"date", "page"}, exclude_none=True)
     band = {"start_slot": start, "end_slot": end}
@@ -111,9 +95,29 @@ def week():
         previous_url=week_url(monday - timedelta(days=7)),
         next_url=week_url(monday + timedelta(days=7)),
         today=school_now().date(),
-        week_label=week_label(monday),
+        cycle_week=week_label(monday),
         book_link=_book_link,
     )
+
+
+def _week_asked(schedule):
+    """The week view's filters, Monday and periods as asked, and what was not understood
+    (said in the region, which htmx swaps: a flash would wait for the next whole page)."""
+    problems = []
+    try:
+        query = parse_values(GridQuery, request.args.to_dict())
+    except ValidationError as exc:
+        problems.append(
+            "Some filters were not understood and were ignored: " + ", ".join(exc.fields)
+        )
+        query = GridQuery()
+    asked = page_date(request.args.get("week"))
+    if asked is None and request.args.get("week"):
+        problems.append(f"That week was not understood; showing this week. {DATE_RANGE_MESSAGE}")
+    start, end, band_problem = _band(schedule)
+    if band_problem:
+        problems.append(band_problem)
+    return query, _monday(asked or default_day()), start, end, problems
 
 
 def _answer(template, partial, region, status, **context):
@@ -128,6 +132,29 @@ def _answer(template, partial, region, status, **context):
 def _search_asked(schedule):
     """The find form's values as typed, the ``RoomWanted`` they ask for (``None`` before the
     first search or when a value is wrong), and what is wrong, by field."""
+    values = _typed(schedule)
+    if not request.args:
+        return values, None, {}
+    day = page_date(values["date"])
+    start, end = (_period(values[name], schedule) for name in ("start_slot", "end_slot"))
+    errors = _search_errors(values, day, start, end, schedule)
+    if errors:
+        return values, None, errors
+    wanted = RoomWanted(
+        day,
+        start,
+        end,
+        weekly=values["weekly"],
+        seats=int(values["seats"]) if values["seats"] else None,
+        amenities=tuple(values["amenity"]),
+        building=values["building"] or None,
+    )
+    return values, wanted, {}
+
+
+def _typed(schedule):
+    """The find form's values as the person typed them; blanks as the form first shows
+    them: the grid's day, its next period."""
     args = request.args
     values = {
         "date": args.get("date", "").strip() or default_day().isoformat(),
@@ -141,13 +168,14 @@ def _search_asked(schedule):
         shown_day = page_date(values["date"])
         values["start_slot"] = str(_next_period(schedule, shown_day) if shown_day else 1)
     values["end_slot"] = args.get("end_slot", "").strip() or values["start_slot"]
-    if not args:
-        return values, None, {}
+    return values
+
+
+def _search_errors(values, day, start, end, schedule):
+    """What is wrong with the find form's values, by field, in the person's words."""
     errors = {}
-    day = page_date(values["date"])
     if day is None:
         errors["date"] = f"Enter a date as YYYY-MM-DD. {DATE_RANGE_MESSAGE}"
-    start, end = (_period(values[name], schedule) for name in ("start_slot", "end_slot"))
     periods = f"Choose a period from {schedule.first} to {schedule.last}."
     if start is None:
         errors["start_slot"] = periods
@@ -156,29 +184,24 @@ def _search_asked(schedule):
     elif start is not None and end < start:
         errors["end_slot"] = "The last period is before the first: choose a later one."
     seats = values["seats"]
-    if seats and not (seats.isdigit() and int(seats) <= MAX_SEATS):
+    if seats and (_whole(seats) is None or _whole(seats) > MAX_SEATS):
         errors["seats"] = f"Enter a whole number of seats, from 0 to {MAX_SEATS:,}, e.g. 30."
-    if values["building"] and len(values["building"]) > MAX_TEXT:
+    if len(values["building"]) > MAX_TEXT:
         errors["building"] = "Choose a building from the list."
     amenities = values["amenity"]
     if len(amenities) > MAX_AMENITIES or any(len(a) > MAX_TEXT for a in amenities):
         errors["amenity"] = "Tick amenities from the list."
-    if errors:
-        return values, None, errors
-    wanted = RoomWanted(
-        day,
-        start,
-        end,
-        weekly=values["weekly"],
-        seats=int(seats) if seats else None,
-        amenities=tuple(amenities),
-        building=values["building"] or None,
-    )
-    return values, wanted, {}
+    return errors
+
+
+def _whole(text):
+    """The whole number ``text`` writes in at most six digits, else ``None``."""
+    return int(text) if text.isdecimal() and text.isascii() and len(text) <= 6 else None
 
 
 def _period(text, schedule):
-    return int(text) if text.isdigit() and int(text) in schedule else None
+    number = _whole(text)
+    return number if number in schedule else None
 
 
 def _next_period(schedule, day):

@@ -215,6 +215,7 @@ def test_wrong_values_are_named_and_kept(teacher, create_facility):
     create_facility(name="Lab 1")
 
     refused = find(teacher, date="5/11/2026", start_slot=4, end_slot=2, seats="thirty")
+    too_long = find(teacher, start_slot="9" * 5000, seats="9" * 5000)
     words = page_words(refused)
 
     assert refused.status_code == 400
@@ -226,6 +227,8 @@ def test_wrong_values_are_named_and_kept(teacher, create_facility):
     assert 'value="5/11/2026" aria-invalid="true"' in text(refused)
     assert 'value="thirty" aria-invalid="true"' in text(refused)
     assert free_rooms(refused) == []
+    assert "From period: Choose a period from 1 to 8." in page_words(too_long)
+    assert "Seats at least: Enter a whole number" in page_words(too_long)
 
 
 def test_htmx_gets_the_region_and_the_same_answer(teacher, create_facility):
@@ -233,7 +236,7 @@ def test_htmx_gets_the_region_and_the_same_answer(teacher, create_facility):
     create_facility(name="Lab 1")
 
     found = find(teacher, headers=HX | {"HX-Target": "find-region"})
-    refused = find(teacher, headers=HX | {"HX-Target": "find-region"}, seats="-1")
+    refused = find(teacher, headers=HX | {"HX-Target": "find-region"}, seats="²")
 
     assert found.status_code == 200
     assert "<html" not in text(found)
