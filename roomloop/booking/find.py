@@ -193,7 +193,9 @@ def week_of_rooms(facilities, days, start_slot, end_slot, viewer_id, now=None):
         reasons = _blackout_reasons(day, ids)
         for facility in facilities:
             band = states[facility.id][start_slot - 1 : end_slot]
-            cells[facility.id].append(_band_cell(band, viewer_id, reasons.get(facility.id)))
+            cells[facility.id].append(
+                _band_cell(band, viewer_id, facility.status, reasons.get(facility.id))
+            )
     return cells
 
 
@@ -208,7 +210,7 @@ def _blackout_reasons(day, ids):
     return {i: reasons.get(i, school) for i in ids}
 
 
-def _band_cell(band, viewer_id, blackout_reason):
+def _band_cell(band, viewer_id, facility_status, blackout_reason):
     """One cell from the band's slot states: somebody else's booking first, then the
     viewer's, then why nothing can be booked; free only when every period is."""
     others = [s for s in band if s.holder is not None and s.holder.account_id != viewer_id]
@@ -220,7 +222,7 @@ def _band_cell(band, viewer_id, blackout_reason):
         return BandCell("mine", "Yours")
     statuses = {s.status for s in band}
     if "closed" in statuses:
-        return BandCell("closed", "Closed")
+        return BandCell("closed", "Maintenance" if facility_status == "maintenance" else "Closed")
     if "blackout" in statuses:
         return BandCell("blackout", f"Blackout ({blackout_reason or 'no bookings'})")
     if band[0].status == "past":  # R-01: the band's first period has begun

@@ -170,3 +170,23 @@ def test_the_week_view_shows_a_booking_and_opens_a_free_cell(page, server, schoo
     expect(form.get_by_role("heading", name="Book STEM Lab Beta")).to_be_visible()
     expect(form).to_contain_text(f"{day:%A %-d %B %Y} · from period 2 ({slot_label(2)})")
     assert_same_origin_and_quiet(page, server)
+
+
+def test_find_and_book_without_javascript(open_page, server, school):
+    """Without JavaScript the form is a plain GET: the results come as a page, and Book
+    opens the booking page, prefilled."""
+    day = school["day"]
+    page = open_page(javascript=False)
+    sign_in(page, "Ada Park", "/find")
+    page.get_by_label("Date").fill(day.isoformat())
+    page.get_by_label("From period").select_option("2")
+    page.get_by_label("To period").select_option("2")
+    page.get_by_label("Building").select_option("Curie Science Building")
+    page.get_by_role("button", name="Find rooms").click()
+
+    expect(page).to_have_url(re.compile(r"/find\?date=.*building=Curie"))
+    expect(results(page).get_by_role("heading", level=3)).to_have_text(["STEM Lab Beta"])
+    expect(results(page)).to_contain_text("STEM Lab Alpha (30 seats): Already booked in period 2.")
+    results(page).get_by_role("link", name="Book STEM Lab Beta").click()
+    expect(page.get_by_role("heading", name="Book STEM Lab Beta")).to_be_visible()
+    expect(page.get_by_text(f"{day:%A %-d %B %Y} · from period 2")).to_be_visible()

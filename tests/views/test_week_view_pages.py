@@ -58,6 +58,7 @@ def test_each_cell_says_its_state_for_the_band(
     lab = create_facility(name="Lab 1")
     hall = create_facility(name="Hall")
     create_facility(name="Old lab", status="closed")
+    create_facility(name="Gym", status="maintenance")
     create_reservation(lab, create_account(name="Ben Ito"), date(2026, 11, 5), start_slot=4)
     create_reservation(hall, ada, date(2026, 11, 5), start_slot=3)
     store(BlackoutDate(start_date=date(2026, 11, 6), end_date=date(2026, 11, 6), reason="Exams"))
@@ -73,6 +74,7 @@ def test_each_cell_says_its_state_for_the_band(
     assert rows["Lab 1"][4] == ("blackout", "Blackout (Exams)")
     assert rows["Hall"][3] == ("mine", "Yours")
     assert rows["Old lab"][2] == ("closed", "Closed")
+    assert rows["Gym"][2] == ("closed", "Maintenance")
 
 
 def test_a_free_cell_opens_the_booking_form_for_the_band(teacher, create_facility):
