@@ -162,8 +162,7 @@ def _td(row, state, viewer, inline_booking=True, refusal=None, held_room=None, u
     # A free cell looks empty but for "Book"; "Free" shows on hover and focus, and is in
     # its name throughout.
     text = (
-        '<span class="cell-free-word">Free</span><span class="cell-book" aria-hidden="true">'
-        "Book</span>"
+        '<span class="cell-free-word">Free · </span><span class="cell-book">Book</span>'
         if cell.kind == "free"
         else f"{cell.text}{who}"
     )
