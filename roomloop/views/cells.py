@@ -132,7 +132,7 @@ def cell_for(row, state, viewer, refusal=None, held_room=None, until=None):
 
 
 def _when(state, until):
-    """The period(s) a cell covers, shown when the grid is a list (narrow screens)."""
+    """The period(s) a cell covers, with the time they start."""
     if until is None:
         return f"P{state.slot.number} · {state.slot.start:%H:%M}"
     return f"P{state.slot.number}–{until.slot.number} · {state.slot.start:%H:%M}"
@@ -140,20 +140,21 @@ def _when(state, until):
 
 def _td(row, state, viewer, inline_booking=True, refusal=None, held_room=None, until=None):
     cell = cell_for(row, state, viewer, refusal, held_room, until)
-    when = f'<span class="cell-when" aria-hidden="true">{_when(state, until)}</span>'
+    # The period(s), shown before the cell's words when the grid is a list (narrow screens).
+    when = f' data-when="{_when(state, until)}"'
     span = f' colspan="{cell.span}"' if cell.span > 1 else ""
     star = '<span aria-hidden="true">★</span> ' if cell.kind == "mine" else ""
     who = f'<span class="who"> · {cell.who}</span>' if cell.who else ""
     if cell.kind == "refused":
         # The reason shows on hover or focus; its words are in the cell's name already.
         return (
-            f'<td class="cell cell-refused" aria-label="{cell.label}">{when}'
+            f'<td class="cell cell-refused"{when} aria-label="{cell.label}">'
             f'<span class="cell-text">{cell.text}</span><span class="cell-reason" '
             f'aria-hidden="true">{cell.reason} <small>{cell.rule}</small></span></td>'
         )
     if cell.href is None:
         return (
-            f'<td class="cell cell-{cell.kind}"{span} aria-label="{cell.label}">{when}'
+            f'<td class="cell cell-{cell.kind}"{span}{when} aria-label="{cell.label}">'
             f'<span class="cell-text">{star}{cell.text}{who}</span></td>'
         )
     # A free cell opens the booking form, someone else's booking the cancel form.
@@ -167,7 +168,7 @@ def _td(row, state, viewer, inline_booking=True, refusal=None, held_room=None, u
         else f"{cell.text}{who}"
     )
     return (
-        f'<td class="cell cell-{cell.kind}"{span}>{when}<a href="{cell.href}"{hx} '
+        f'<td class="cell cell-{cell.kind}"{span}{when}><a href="{cell.href}"{hx} '
         f'aria-label="{cell.label}">{text}</a></td>'
     )
 

@@ -108,7 +108,7 @@ def test_a_booking_of_several_periods_is_one_block(page, server, ada_in_room_101
     """Her periods 5–7 of STEM Lab Beta are one cell three columns wide, named periods 5–7."""
     sign_in(page, "Ada Park", grid_path(ada_in_room_101["day"]))
     block = page.get_by_role("cell", name="STEM Lab Beta, periods 5–7, 13:00–15:50, yours")
-    expect(block).to_have_text("P5–7 · 13:00★ Yours")
+    expect(block).to_have_text("★ Yours")
     assert block.get_attribute("colspan") == "3"
     beside = page.get_by_role("cell", name=re.compile(r"^STEM Lab Beta, period 4,"))
     block_box, beside_box = block.bounding_box(), beside.bounding_box()
@@ -219,9 +219,10 @@ def test_an_agenda_per_room_on_a_phone(page, server, ada_in_room_101):
     page.set_viewport_size(PHONE)
     sign_in(page, "Ada Park", grid_path(ada_in_room_101["day"]))
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
-    when = page.locator("#row-f1 .cell-when").first
-    expect(when).to_be_visible()
-    expect(when).to_have_text("P1 · 09:00")
+    when = page.eval_on_selector(
+        "#row-f1 td.cell", "td => getComputedStyle(td, '::before').content"
+    )
+    assert when == '"P1 · 09:00"'  # each period's line starts with its number and time
     cells = page.locator("#row-f1 td.cell")
     first, second, third = (cells.nth(i).bounding_box() for i in range(3))
     assert third["y"] > first["y"]  # periods run down the page, two by two

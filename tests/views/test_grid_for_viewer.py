@@ -20,15 +20,17 @@ from conftest import book, school_day, store
 __all__ = ["site"]  # a fixture shared with test_pages.py
 
 CELL = re.compile(
-    r'<td class="cell cell-(\w+)"(?: colspan="(\d+)")? aria-label="([^"]+)">(.*?)</td>'
+    r'<td class="cell cell-(\w+)"(?: colspan="(\d+)")? data-when="([^"]*)" '
+    r'aria-label="([^"]+)">(.*?)</td>'
 )
 
 
 def cells(response):
-    """The grid's cells that are not links: their kind, span, accessible name and words."""
+    """The grid's cells that are not links: their kind, span, accessible name, and words
+    (after the periods they cover, which a narrow screen shows before them)."""
     return [
-        (kind, int(span or 1), html.unescape(label), page_words(inner))
-        for kind, span, label, inner in CELL.findall(text(response))
+        (kind, int(span or 1), html.unescape(label), page_words(f"{when} {inner}"))
+        for kind, span, when, label, inner in CELL.findall(text(response))
     ]
 
 
