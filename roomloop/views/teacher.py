@@ -110,7 +110,7 @@ def grid():
         next_page_url=page_url(page.number + 1),
         states=states,
         viewer_day=_viewer_day(facilities, day, states),
-        this_week=week_of(day) == week_of(school_now().date()),
+        quota_week=_quota_week(day),
         previous_day=school_day_from(day, -1),
         next_day=school_day_from(day, 1),
         schedule=get_schedule(),
@@ -128,6 +128,14 @@ def school_day_from(day, step):
         if is_school_day(other):
             return other
     return day + timedelta(days=step)
+
+
+def _quota_week(day):
+    """Which week the quota line speaks of: "this week", else the week's Monday."""
+    monday, _ = week_of(day)
+    if monday == week_of(school_now().date())[0]:
+        return "this week"
+    return f"in the week of {monday:%-d %B}"
 
 
 def _viewer_day(facilities, day, states):
@@ -196,6 +204,7 @@ def book():
         facility=facility,
         states=states[facility.id],
         viewer_day=_viewer_day([facility], reservation.date, states),
+        quota_week=_quota_week(reservation.date),
         day=reservation.date,
     )
 

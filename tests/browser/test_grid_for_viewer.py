@@ -197,6 +197,7 @@ def test_the_booking_form_opens_under_the_tapped_cell_and_books(page, server, sc
     """Clicking a cell opens the form right under its row; booking marks the cell "Yours"."""
     day = school["day"]
     sign_in(page, "Ada Park", grid_path(day))
+    expect(page.locator("#quota")).to_contain_text("You have 20 of 20 periods left")
     free_cell(page, "Room 101", 4).click()
     panel = page.locator("#booking-panel")
     expect(panel.get_by_role("heading", name="Book Room 101")).to_be_focused()
@@ -208,6 +209,7 @@ def test_the_booking_form_opens_under_the_tapped_cell_and_books(page, server, sc
     panel.get_by_role("button", name="Book").click()
     expect(panel.get_by_role("status")).to_contain_text("Booked Room 101")
     settled(page)
+    expect(page.locator("#quota")).to_contain_text("You have 19 of 20 periods left")
     expect(page.get_by_role("cell", name=f"{cell_label('Room 101', 4)}, yours")).to_be_visible()
     page.evaluate("() => RoomLoop.closeBookingPanel()")
     expect(page.get_by_role("cell", name=f"{cell_label('Room 101', 4)}, yours")).to_be_focused()

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from test_pages import page_text, signed_in, site, text
+from test_pages import HX, page_book, page_text, signed_in, site, text
 
 from roomloop.models import BlackoutDate, Setting
 
@@ -191,3 +191,18 @@ def test_the_whole_grid_is_decided_in_a_few_queries_whatever_its_size(
     # holds and each group of alike rooms (her two rooms are apart from the others: R-04
     # counts her slots there), not once for each of the 78 cells refused.
     assert with_refusals <= few + 2 * 2
+
+
+def test_a_booking_in_place_updates_the_quota_and_its_row(site, create_account, create_facility):
+    """The htmx answer to a booking carries the quota line and the room's row, decided anew."""
+    day = school_day()
+    create_facility(code="f1", name="Lab 1")
+    client = signed_in(site, create_account(name="Ada Park"))
+    assert "You have 20 of 20 periods left" in page_text(grid_of(client, day))
+
+    answer = page_book(client, day, 3, headers=HX)
+
+    assert answer.status_code == 200
+    assert re.search(r'<p class="quota" id="quota" hx-swap-oob="true">', text(answer))
+    assert "You have 19 of 20 periods left" in page_text(answer)
+    assert 'aria-label="Lab 1, period 3, 11:00–11:50, yours"' in text(answer)
