@@ -47,7 +47,7 @@ def init_app(app):
     from .admin_webhooks import bp as admin_webhooks
     from .auth import bp as auth
     from .calendar import bp as calendar
-    from .cells import cell_html, row_cells
+    from .cells import cell_html, grid_rows
     from .check_in import bp as check_in
     from .displays import bp as displays
     from .docs import bp as docs
@@ -88,7 +88,7 @@ def init_app(app):
     app.register_blueprint(reservations)
 
     app.add_template_global(cell_html)
-    app.add_template_global(row_cells)
+    app.add_template_global(grid_rows)
     app.add_template_global(week_label)
     app.add_template_global(held_words)
     app.add_template_global(pattern_words)

@@ -15,6 +15,7 @@ asked of the slot's holder, as the grid has read it: no query per cell.
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 from flask import g, url_for
@@ -58,6 +59,13 @@ class Row:
         )
 
 
+def _facility_url():
+    """Where facilities' pages are (their code follows), worked out once a request."""
+    if "facility_url" not in g:
+        g.facility_url = url_for("teacher.facility", code="-").removesuffix("-")
+    return g.facility_url
+
+
 def _reservations_url():
     """Where reservations' pages are, worked out once a request rather than once a row."""
     if "reservations_url" not in g:
@@ -93,13 +101,9 @@ def cell_for(row, state, viewer, refusal=None, held_room=None, until=None):
     ``until`` the last ``SlotState`` of a booking spanning several; its text, label and link
     are escaped for HTML."""
     slot, holder, viewer_id = state.slot, state.holder, viewer.account.id
-    last = until or state
-    span = last.slot.number - slot.number + 1
-    if span == 1:
-        where = f"{row.name}, period {slot.number}, {slot.label}"
-    else:
-        times = f"{slot.start:%H:%M}–{last.slot.end:%H:%M}"
-        where = f"{row.name}, periods {slot.number}–{last.slot.number}, {times}"
+    last = until.slot if until else slot
+    span = last.number - slot.number + 1
+    where = row.name + _periods(slot, last)[0]
     if state.status == "free" and refusal is not None:
         words = short_reason(refusal, row, held_room)
         message = str(escape(refusal.message))
@@ -131,17 +135,22 @@ def cell_for(row, state, viewer, refusal=None, held_room=None, until=None):
     return Cell(state.status, text, None, f"{where}, {text.lower()}", None)
 
 
-def _when(state, until):
-    """The period(s) a cell covers, with the time they start."""
-    if until is None:
-        return f"P{state.slot.number} · {state.slot.start:%H:%M}"
-    return f"P{state.slot.number}–{until.slot.number} · {state.slot.start:%H:%M}"
+@lru_cache(maxsize=256)
+def _periods(first, last):
+    """What a cell from slot ``first`` to ``last`` says of its periods: in its name after the
+    room's (", period 3, 11:00–11:50"), and shown before its words when the grid is a list
+    ("P3 · 11:00"). Worked out once per schedule, not once per cell."""
+    start = first.label[:5]
+    if first == last:
+        return f", period {first.number}, {first.label}", f"P{first.number} · {start}"
+    span = f"{first.number}–{last.number}"
+    return f", periods {span}, {start}–{last.label[-5:]}", f"P{span} · {start}"
 
 
 def _td(row, state, viewer, inline_booking=True, refusal=None, held_room=None, until=None):
     cell = cell_for(row, state, viewer, refusal, held_room, until)
     # The period(s), shown before the cell's words when the grid is a list (narrow screens).
-    when = f' data-when="{_when(state, until)}"'
+    when = f' data-when="{_periods(state.slot, until.slot if until else state.slot)[1]}"'
     span = f' colspan="{cell.span}"' if cell.span > 1 else ""
     star = '<span aria-hidden="true">★</span> ' if cell.kind == "mine" else ""
     who = f'<span class="who"> · {cell.who}</span>' if cell.who else ""
@@ -180,6 +189,27 @@ def cell_html(facility, day, state, viewer, book_url, inline_booking=True):
     return Markup(_td(Row.of(facility, day, book_url), state, viewer, inline_booking))
 
 
+def grid_rows(facilities, day, states, viewer, book_url, viewer_day=None, oob=False):
+    """The grid's ``<tr>`` of each of ``facilities`` on ``day``: its header (the room's name,
+    a link to its week, and what it is) and its cells (``row_cells``). ``states`` maps
+    facility ids to their ``SlotState``s; ``oob``: swapped into the grid from another answer."""
+    week = f"?week={day.isoformat()}"
+    swap = ' hx-swap-oob="true"' if oob else ""
+    rows = []
+    for f in facilities:
+        code = escape(f.code)
+        what = escape(f"{f.type.replace('_', ' ')} · {f.building} · {f.capacity} seats")
+        approval = " · needs approval" if f.requires_approval else ""
+        rows.append(
+            f'<tr id="row-{code}"{swap}>'
+            f'<th scope="row" class="facility-name">'
+            f'<a href="{_facility_url()}{escape(quote(f.code))}{week}">{escape(f.name)}</a>'
+            f'<span class="muted facility-meta">{what}{approval}</span></th>'
+            f"{row_cells(f, day, states[f.id], viewer, book_url, viewer_day)}</tr>"
+        )
+    return Markup("".join(rows))
+
+
 def row_cells(facility, day, states, viewer, book_url, viewer_day=None):
     """The cells of one grid row: ``facility`` on ``day``, as ``viewer`` (an ``Actor``)
     sees them; ``viewer_day`` (``booking.decide_day``) says which free cells the viewer
@@ -187,20 +217,20 @@ def row_cells(facility, day, states, viewer, book_url, viewer_day=None):
     row = Row.of(facility, day, book_url)
     refusals = viewer_day.refusals if viewer_day else {}
     held_rooms = viewer_day.held_rooms if viewer_day else {}
-    cells, i = [], 0
-    while i < len(states):
-        state, j = states[i], i
+    fid, cells, run = facility.id, [], []  # run: the states of one booking so far
+    for state in states:
         holder = state.holder
-        while (
-            holder is not None
-            and j + 1 < len(states)
-            and states[j + 1].holder is not None
-            and states[j + 1].holder.reservation_id == holder.reservation_id
-        ):
-            j += 1
+        if run and holder is not None and holder.reservation_id == run[0].holder.reservation_id:
+            run.append(state)
+            continue
+        if run:
+            cells.append(_td(row, run[0], viewer, until=run[-1] if len(run) > 1 else None))
+            run = []
+        if holder is not None:
+            run.append(state)
+            continue
         n = state.slot.number
-        refusal = refusals.get((facility.id, n))
-        until = states[j] if j > i else None
-        cells.append(_td(row, state, viewer, True, refusal, held_rooms.get(n), until))
-        i = j + 1
+        cells.append(_td(row, state, viewer, True, refusals.get((fid, n)), held_rooms.get(n)))
+    if run:
+        cells.append(_td(row, run[0], viewer, until=run[-1] if len(run) > 1 else None))
     return Markup("".join(cells))

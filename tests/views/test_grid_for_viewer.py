@@ -187,10 +187,9 @@ def test_the_whole_grid_is_decided_in_a_few_queries_whatever_its_size(
     with_refusals = queries_for(client, day)
 
     assert "You're in Room 00" in page_text(grid_of(client, day))
-    # A query says what R-10's message says of the room she holds: once for each period she
-    # holds and each group of alike rooms (her two rooms are apart from the others: R-04
-    # counts her slots there), not once for each of the 78 cells refused.
-    assert with_refusals <= few + 2 * 2
+    # A query reads what R-10's message says of the room she holds: once for each period
+    # she holds, not once for each of the 78 cells refused.
+    assert with_refusals <= few + 2
 
 
 def test_a_booking_in_place_updates_the_quota_and_its_row(site, create_account, create_facility):
