@@ -171,11 +171,7 @@ def _td(row, state, viewer, inline_booking=True, refusal=None, held_room=None, u
     hx = f' hx-get="{opens}" hx-target="#booking-panel"' if inline_booking else ""
     # A free cell looks empty but for "Book"; "Free" shows on hover and focus, and is in
     # its name throughout.
-    text = (
-        '<span class="cell-free-word">Free · </span><span class="cell-book">Book</span>'
-        if cell.kind == "free"
-        else f"{cell.text}{who}"
-    )
+    text = "<span>Free · </span>Book" if cell.kind == "free" else f"{cell.text}{who}"
     return (
         f'<td class="cell cell-{cell.kind}"{span}{when}><a href="{cell.href}"{hx} '
         f'aria-label="{cell.label}">{text}</a></td>'
