@@ -33,6 +33,7 @@ from roomloop.extensions import db
 from roomloop.models import Facility, HeldSlot, Reservation
 
 FACILITIES = 50
+FCP = "p => p.name === 'first-contentful-paint'"
 
 
 def build_school(app):
@@ -161,11 +162,9 @@ def first_render(app, url, loads):
                 page.locator("table.grid").wait_for(state="visible")
                 visible.append(page.evaluate("performance.now()"))
                 page.wait_for_load_state("load")
+                page.wait_for_function(f"performance.getEntriesByType('paint').some({FCP})")
                 paints.append(
-                    page.evaluate(
-                        "performance.getEntriesByType('paint')"
-                        ".find(p => p.name === 'first-contentful-paint').startTime"
-                    )
+                    page.evaluate(f"performance.getEntriesByType('paint').find({FCP}).startTime")
                 )
             browser.close()
     finally:
