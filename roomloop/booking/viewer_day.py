@@ -47,6 +47,7 @@ class ViewerDay:
 def decide_day(account, facilities, day, states, now=None):
     """Decide every free cell of ``states`` (``day_availability``'s answer for
     ``facilities`` on ``day``) for ``account`` booking it for itself, on one snapshot."""
+    account_id = account.id  # read once: ``account`` may be the signed-in user's proxy
     snapshot = load_snapshot(account, [([f.id for f in facilities], day, day)])
     schedule, params, now = get_schedule(), RuleParams.from_settings(), now or school_now()
     # The rules read the person and the rooms from plain copies: the same values, read many
@@ -57,7 +58,7 @@ def decide_day(account, facilities, day, states, now=None):
     plain = {f.id: f for f in configured().facilities}
     request = BookingRequest(None, person, day, 1, 1)
     base = RuleContext(request, schedule, params, now, snapshot)
-    mine = snapshot.held_by(account.id)
+    mine = snapshot.held_by(account_id)
     busy = {h.slot for h in mine if h.date == day}  # periods the person holds a room in
     begun = {s.number for s in schedule.slots if schedule.starts_at(day, s.number) <= now}
     blacked_out = {b.facility_id for b in snapshot.blackouts}
@@ -67,7 +68,7 @@ def decide_day(account, facilities, day, states, now=None):
         fid = facility.id
         alone = set()  # periods held in this room (R-03), or at or beside the person's (R-04)
         for held in snapshot.held_at(fid, day):
-            own = held.account_id == account.id
+            own = held.account_id == account_id
             alone.update((held.slot - 1, held.slot, held.slot + 1) if own else (held.slot,))
         alike = (
             facility.status,

@@ -34,8 +34,9 @@ def facility_or_404(code):
 
 
 def current_actor():
-    """The signed-in account with its role's capabilities."""
-    return Actor.for_account(current_user)
+    """The signed-in account with its role's capabilities. The account itself, not Flask-Login's
+    proxy of it: the grid asks for its id once a cell."""
+    return Actor.for_account(current_user._get_current_object())
 
 
 def init_app(app):

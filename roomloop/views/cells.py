@@ -95,12 +95,13 @@ REFUSAL_WORDS = {
 }
 
 
-def cell_for(row, state, viewer, refusal=None, held_room=None, until=None):
+def cell_for(row, state, viewer, refusal=None, held_room=None, until=None, viewer_id=None):
     """The ``Cell`` of ``state`` (a ``SlotState`` on the ``Row``'s day) for ``viewer`` (an
     ``Actor``); ``refusal`` is the rules' answer to the viewer booking a free cell, and
-    ``until`` the last ``SlotState`` of a booking spanning several; its text, label and link
-    are escaped for HTML."""
-    slot, holder, viewer_id = state.slot, state.holder, viewer.account.id
+    ``until`` the last ``SlotState`` of a booking spanning several (``viewer_id``: the
+    viewer's account id, when known); its text, label and link are escaped for HTML."""
+    slot, holder = state.slot, state.holder
+    viewer_id = viewer_id or viewer.account.id
     last = until.slot if until else slot
     span = last.number - slot.number + 1
     where = row.name + _periods(slot, last)[0]
@@ -147,8 +148,17 @@ def _periods(first, last):
     return f", periods {span}, {start}–{last.label[-5:]}", f"P{span} · {start}"
 
 
-def _td(row, state, viewer, inline_booking=True, refusal=None, held_room=None, until=None):
-    cell = cell_for(row, state, viewer, refusal, held_room, until)
+def _td(
+    row,
+    state,
+    viewer,
+    inline_booking=True,
+    refusal=None,
+    held_room=None,
+    until=None,
+    viewer_id=None,
+):
+    cell = cell_for(row, state, viewer, refusal, held_room, until, viewer_id)
     # The period(s), shown before the cell's words when the grid is a list (narrow screens).
     when = f' data-when="{_periods(state.slot, until.slot if until else state.slot)[1]}"'
     span = f' colspan="{cell.span}"' if cell.span > 1 else ""
@@ -214,19 +224,26 @@ def row_cells(facility, day, states, viewer, book_url, viewer_day=None):
     refusals = viewer_day.refusals if viewer_day else {}
     held_rooms = viewer_day.held_rooms if viewer_day else {}
     fid, cells, run = facility.id, [], []  # run: the states of one booking so far
+    me = viewer.account.id
     for state in states:
         holder = state.holder
         if run and holder is not None and holder.reservation_id == run[0].holder.reservation_id:
             run.append(state)
             continue
         if run:
-            cells.append(_td(row, run[0], viewer, until=run[-1] if len(run) > 1 else None))
+            cells.append(
+                _td(row, run[0], viewer, until=run[-1] if len(run) > 1 else None, viewer_id=me)
+            )
             run = []
         if holder is not None:
             run.append(state)
             continue
         n = state.slot.number
-        cells.append(_td(row, state, viewer, True, refusals.get((fid, n)), held_rooms.get(n)))
+        cells.append(
+            _td(row, state, viewer, True, refusals.get((fid, n)), held_rooms.get(n), viewer_id=me)
+        )
     if run:
-        cells.append(_td(row, run[0], viewer, until=run[-1] if len(run) > 1 else None))
+        cells.append(
+            _td(row, run[0], viewer, until=run[-1] if len(run) > 1 else None, viewer_id=me)
+        )
     return Markup("".join(cells))

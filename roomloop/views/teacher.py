@@ -142,7 +142,7 @@ def _viewer_day(facilities, day, states):
     """Which free cells the signed-in person could not book, and why; their quota."""
     if not facilities or not current_actor().can("reservations:book"):
         return None
-    return decide_day(current_user, facilities, day, states)
+    return decide_day(current_actor().account, facilities, day, states)
 
 
 @bp.get("/book")
