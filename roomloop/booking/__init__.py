@@ -6,9 +6,10 @@ and the release of bookings nobody checked in (``check_in``), the tokens of door
 (``displays``) and what they show (``door``), recurring
 series (``series``: the pattern and each date's decision; ``series_booking``: writing them;
 ``series_changes``: reading and changing them), the CSV timetable import that books many at
-once (``timetable``), slot states and suggestions (``availability``), the bell schedule and
-the school's clock (``schedule``), the school calendar (``school_calendar``: terms, school
-days, the timetable cycle), blackout dates and the bookings they cover (``blackout_bookings``:
+once (``timetable``), slot states and suggestions (``availability``), which free cells of
+a day's grid one person may book (``viewer_day``), the bell schedule and the school's clock
+(``schedule``), the school calendar (``school_calendar``: terms, school days, the timetable
+cycle), blackout dates and the bookings they cover (``blackout_bookings``:
 cancelled together), facilities, the school-wide settings, the calendar feeds of a
 person's or a facility's bookings (``feeds``), and the approvals queue with its daily
 digest (``approvals``). Pages and the API call what is exported here; nothing in it reads
@@ -74,6 +75,7 @@ from .settings import (
     update_rule_params,
 )
 from .timetable import TimetableResult, import_timetable, timetable_template
+from .viewer_day import ViewerDay, decide_day
 
 __all__ = [
     "MAX_OCCURRENCES",
@@ -92,6 +94,7 @@ __all__ = [
     "SeriesRequest",
     "SlotConflict",
     "TimetableResult",
+    "ViewerDay",
     "booking_at_door",
     "bookings_during",
     "can_check_in_now",
@@ -107,6 +110,7 @@ __all__ = [
     "create_series",
     "create_series_as_asked",
     "day_availability",
+    "decide_day",
     "delete_blackout",
     "delete_reservation",
     "describe",

@@ -36,6 +36,7 @@ class SlotState:
     holder: Holder | None
     # The holder's first period has started: it can no longer be cancelled.
     begun: bool = False
+    note: str | None = None  # a blackout's reason ("Sports day"), when it gives one
 
 
 # Built once, with bound parameters: every availability answer and grid page runs them, and
@@ -72,16 +73,18 @@ def day_availability(facilities, day, now=None):
         (facility_id, slot): Holder(*holder)
         for facility_id, slot, *holder in db.session.execute(DAY_HELD_QUERY, params)
     }
-    closed_facilities = {
-        b.facility_id for b in configured().blackouts_between(day, day, set(params["ids"]))
-    }
+    blackouts = configured().blackouts_between(day, day, set(params["ids"]))
+    closed_facilities = {b.facility_id for b in blackouts}
     school_closed = not is_school_day(day) or None in closed_facilities
+    # What a blackout cell says: the room's own blackout's reason, else the school's.
+    reasons = {b.facility_id: b.reason for b in sorted(blackouts, key=lambda b: bool(b.reason))}
     started = {s.number for s in schedule.slots if schedule.starts_at(day, s.number) <= now}
 
     result = {}
     for facility in facilities:
         facility_id, active = facility.id, facility.status == "active"
         blacked_out = school_closed or facility_id in closed_facilities
+        note = reasons.get(facility_id) or reasons.get(None) if blacked_out else None
         states = []
         for slot in schedule.slots:
             holder = held.get((facility_id, slot.number))
@@ -96,7 +99,7 @@ def day_availability(facilities, day, now=None):
             else:
                 status = "free"
             begun = holder is not None and holder.start_slot in started
-            states.append(SlotState(slot, status, holder, begun))
+            states.append(SlotState(slot, status, holder, begun, note))
         result[facility_id] = states
     return result
 

@@ -34,8 +34,9 @@ def facility_or_404(code):
 
 
 def current_actor():
-    """The signed-in account with its role's capabilities."""
-    return Actor.for_account(current_user)
+    """The signed-in account with its role's capabilities. The account itself, not Flask-Login's
+    proxy of it: the grid asks for its id once a cell."""
+    return Actor.for_account(current_user._get_current_object())
 
 
 def init_app(app):
@@ -47,7 +48,7 @@ def init_app(app):
     from .admin_webhooks import bp as admin_webhooks
     from .auth import bp as auth
     from .calendar import bp as calendar
-    from .cells import cell_html, row_cells
+    from .cells import cell_html, grid_rows
     from .check_in import bp as check_in
     from .displays import bp as displays
     from .docs import bp as docs
@@ -90,7 +91,7 @@ def init_app(app):
     app.register_blueprint(find)
 
     app.add_template_global(cell_html)
-    app.add_template_global(row_cells)
+    app.add_template_global(grid_rows)
     app.add_template_global(week_label)
     app.add_template_global(held_words)
     app.add_template_global(pattern_words)

@@ -15,6 +15,7 @@ from ..booking import (
     RuleViolation,
     create_reservation,
     day_availability,
+    decide_day,
     facility_choices,
     facility_page,
     get_schedule,
@@ -23,6 +24,7 @@ from ..booking import (
     reservations_of,
     school_now,
     update_reservation,
+    week_of,
 )
 from ..errors import DomainError, NotFound, ValidationError
 from ..extensions import db, htmx
@@ -88,6 +90,7 @@ def grid():
     facilities = page.facilities
     first = (page.number - 1) * GRID_ROOMS_PER_PAGE
     filters = query.model_dump(exclude={"date", "page"}, exclude_none=True)
+    states = day_availability(facilities, day)
 
     def page_url(number):
         if not 1 <= number <= page.pages:
@@ -105,12 +108,41 @@ def grid():
         shown=(first + 1, first + len(facilities), page.matching),
         previous_page_url=page_url(page.number - 1),
         next_page_url=page_url(page.number + 1),
-        states=day_availability(facilities, day),
+        states=states,
+        viewer_day=_viewer_day(facilities, day, states),
+        quota_week=_quota_week(day),
+        previous_day=school_day_from(day, -1),
+        next_day=school_day_from(day, 1),
         schedule=get_schedule(),
         choices=facility_choices(),
         today=school_now().date(),
         timedelta=timedelta,
     )
+
+
+def school_day_from(day, step):
+    """The nearest school day before (``step`` -1) or after (1) ``day``: Day › on a Friday
+    goes to Monday. A school without school days steps one day."""
+    for n in range(1, 8):
+        other = day + timedelta(days=n * step)
+        if is_school_day(other):
+            return other
+    return day + timedelta(days=step)
+
+
+def _quota_week(day):
+    """Which week the quota line speaks of: "this week", else the week's Monday."""
+    monday, _ = week_of(day)
+    if monday == week_of(school_now().date())[0]:
+        return "this week"
+    return f"in the week of {monday:%-d %B}"
+
+
+def _viewer_day(facilities, day, states):
+    """Which free cells the signed-in person could not book, and why; their quota."""
+    if not facilities or not current_actor().can("reservations:book"):
+        return None
+    return decide_day(current_actor().account, facilities, day, states)
 
 
 @bp.get("/book")
@@ -164,13 +196,15 @@ def book():
     if not htmx:
         flash(message, "info")
         return redirect(url_for("teacher.grid", date=reservation.date.isoformat()))
-    states = day_availability([facility], reservation.date)[facility.id]
+    states = day_availability([facility], reservation.date)
     return render_template(
         "partials/booking_done.html",
         reservation=reservation,
         message=message,
         facility=facility,
-        states=states,
+        states=states[facility.id],
+        viewer_day=_viewer_day([facility], reservation.date, states),
+        quota_week=_quota_week(reservation.date),
         day=reservation.date,
     )
 
@@ -284,6 +318,8 @@ def _render_booking(form, facility, refusal=None, status=200, fresh=False):
     ]
     day = page_date(form.date.data)
     prepare_repeat(form, day, fresh)
+    # After a refusal the grid row may be stale (someone took the slot): refresh it.
+    states = day_availability([facility], day) if refusal and day and htmx else None
     context = {
         "form": form,
         "facility": facility,
@@ -291,10 +327,8 @@ def _render_booking(form, facility, refusal=None, status=200, fresh=False):
         "schedule": schedule,
         "day": day,
         "start": start if start in schedule else None,
-        # After a refusal the grid row may be stale (someone took the slot): refresh it.
-        "row_states": (
-            day_availability([facility], day)[facility.id] if refusal and day and htmx else None
-        ),
+        "row_states": states and states[facility.id],
+        "viewer_day": states and _viewer_day([facility], day, states),
     }
     # htmx swaps only 2xx answers: a refusal is still the form, shown where it was.
     return render("teacher/book.html", "partials/booking_form.html", **context), (

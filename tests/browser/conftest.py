@@ -6,6 +6,7 @@ own under gunicorn on the test database, started after the test's data is stored
 """
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,14 @@ def cell_label(facility, period):
 def free_cell(page, facility, period):
     """The link of a free cell, found by its accessible name as a screen reader reads it."""
     return page.get_by_role("link", name=f"{cell_label(facility, period)}, free. Book it")
+
+
+def weekday_from(day, step=1):
+    """The weekday the grid's Day › (``step`` 1) or ‹ Day (-1) goes to: weekends are skipped."""
+    day += timedelta(days=step)
+    while day.weekday() >= 5:
+        day += timedelta(days=step)
+    return day
 
 
 def grid_path(day):

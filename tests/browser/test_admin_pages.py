@@ -173,8 +173,9 @@ def test_admin_adds_a_blackout_and_edits_the_bell_schedule(staff, page, server, 
     shoot(page, "admin-settings-bell-refused")
 
     page.goto(grid_path(day))
+    # The grid's blackout cells say the blackout's reason.
     expect(page.get_by_role("cell", name=re.compile(r"^STEM Lab Alpha, period 3, .*blackout"))) \
-        .to_have_text("Blackout")  # fmt: skip
+        .to_have_text("Sports day")  # fmt: skip
     assert_same_origin_and_quiet(page, server)
 
 

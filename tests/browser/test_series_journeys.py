@@ -19,7 +19,7 @@ from roomloop.models import Reservation, Series
 from roomloop.sqlite import writing
 
 from .conftest import assert_same_origin_and_quiet, free_cell, grid_path, settled, shoot, sign_in
-from .test_teacher_pages import outline_style, tab_to
+from .test_teacher_pages import key_to_cell, outline_style, tab_to
 
 pytestmark = pytest.mark.browser
 
@@ -151,7 +151,7 @@ def test_keyboard_only_repeating_booking_and_cancelling_from_a_date(page, server
     on My reservations open the dates and cancel the last five, from the sixth on."""
     day = school["day"]
     sign_in(page, "Ada Park", grid_path(day))
-    tab_to(
+    key_to_cell(
         page, "/^STEM Lab Alpha, period 3, .*, free. Book it$/.test(el.getAttribute('aria-label'))"
     )
     page.keyboard.press("Enter")

@@ -4,8 +4,6 @@ Each test signs in with dev login on a live server, acts as a person does (click
 screen reader would name, typing, pressing keys) and asserts what the person sees.
 """
 
-from datetime import timedelta
-
 import pytest
 import requests
 from playwright.sync_api import expect
@@ -19,6 +17,7 @@ from .conftest import (
     shoot,
     sign_in,
     slot_label,
+    weekday_from,
 )
 
 pytestmark = pytest.mark.browser
@@ -174,8 +173,23 @@ def tab_to(page, predicate, limit=120):
     raise AssertionError(f"Tab never reached an element where {predicate}")
 
 
+def key_to_cell(page, predicate, limit=80):
+    """Tab to the grid (one stop in the Tab order), then move with the arrow keys, row by
+    row, until the focused cell satisfies a JavaScript ``predicate`` of ``el``."""
+    tab_to(page, "el.closest('table[data-grid]') !== null")
+    for _ in range(limit):
+        if page.evaluate(f"(el => {predicate})(document.activeElement)"):
+            return
+        before = page.evaluate("document.activeElement.getAttribute('aria-label')")
+        page.keyboard.press("ArrowRight")
+        if page.evaluate("document.activeElement.getAttribute('aria-label')") == before:
+            page.keyboard.press("ArrowDown")  # the row's end: on to the next row's start
+            page.keyboard.press("Home")
+    raise AssertionError(f"the arrow keys never reached a cell where {predicate}")
+
+
 def test_keyboard_only_booking(page, server, school):
-    """From the sign-in page to a booking with Tab and Enter alone, with a visible focus."""
+    """From the sign-in page to a booking with Tab, arrows and Enter, with a visible focus."""
     day = school["day"]
     target = f"{cell_label('STEM Lab Alpha', 5)}, free. Book it"
     page.goto(grid_path(day))  # signed out: sent to sign in, coming back here afterwards
@@ -185,7 +199,9 @@ def test_keyboard_only_booking(page, server, school):
     page.keyboard.press("Enter")
     expect(page.get_by_text("Ada Park (teacher)")).to_be_visible()
 
-    tab_to(page, f"el.getAttribute('aria-label') === {target!r}")
+    # The grid is one stop in the Tab order; the arrow keys move from cell to cell.
+    key_to_cell(page, f"el.getAttribute('aria-label') === {target!r}")
+    expect(page.get_by_role("link", name=target)).to_be_focused()
     assert outline_style(page) != "none"
     page.keyboard.press("Enter")
     panel = page.locator("#booking-panel")
@@ -236,7 +252,7 @@ def test_keyboard_focus_stays_where_the_change_happened(page, server, school, cr
     page.goto(grid_path(day))
     tab_to(page, "el.textContent === 'Day ›'")
     page.keyboard.press("Enter")
-    expect(page.locator("#grid-title")).to_have_text(f"{day + timedelta(days=1):%A %-d %B %Y}")
+    expect(page.locator("#grid-title")).to_have_text(f"{weekday_from(day):%A %-d %B %Y}")
     focus["after Day ›"] = focus_inside(page, ".day-nav")
 
     assert focus == dict.fromkeys(focus, True), "focus fell back to the page's top (body)"

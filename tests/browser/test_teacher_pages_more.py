@@ -18,6 +18,7 @@ from .conftest import (
     shoot,
     sign_in,
     slot_label,
+    weekday_from,
 )
 
 pytestmark = pytest.mark.browser
@@ -156,13 +157,13 @@ def test_filters_day_navigation_and_the_facility_week(page, server, school):
     title = page.locator("#grid-title")
     nav = page.get_by_role("navigation", name="Choose the day")
     nav.get_by_role("link", name="Day ›").click()
-    expect(title).to_have_text(f"{day + timedelta(days=1):%A %-d %B %Y}")
+    expect(title).to_have_text(f"{weekday_from(day):%A %-d %B %Y}")
     nav.get_by_role("link", name="‹ Day").click()
     expect(title).to_have_text(f"{day:%A %-d %B %Y}")
     nav.get_by_role("link", name="‹ Day").click()
-    expect(title).to_have_text(f"{day - timedelta(days=1):%A %-d %B %Y}")
+    expect(title).to_have_text(f"{weekday_from(day, -1):%A %-d %B %Y}")
     nav.get_by_role("link", name="Week »").click()
-    expect(title).to_have_text(f"{day + timedelta(days=6):%A %-d %B %Y}")
+    expect(title).to_have_text(f"{weekday_from(day, -1) + timedelta(days=7):%A %-d %B %Y}")
 
     page.goto(grid_path(day))
     page.get_by_role("link", name="STEM Lab Alpha", exact=True).click()
@@ -186,7 +187,7 @@ def test_filters_day_navigation_and_the_facility_week(page, server, school):
 
 def test_a_filter_after_moving_a_day_keeps_that_day(page, server, school):
     """After "Day ›" the date field shows the new day, and choosing a filter stays on it."""
-    next_day = school["day"] + timedelta(days=1)
+    next_day = weekday_from(school["day"])
     sign_in(page, "Ada Park", grid_path(school["day"]))
 
     page.get_by_role("link", name="Day ›").click()

@@ -215,7 +215,8 @@ def test_blackout_closes_the_day_and_delete_opens_it(site, school, auth_headers)
     settings_page = text(client.get("/admin/settings"))
     assert f"Added the blackout Whole school, {day:%a %-d %b %Y} (Exam week)." in settings_page
     grid = text(client.get(f"/?date={day.isoformat()}"))
-    assert ">Blackout</td>" in grid and ">Free</a>" not in grid
+    # Each cell says the blackout's reason.
+    assert '"cell-text">Exam week</span></td>' in grid and ">Free</span>" not in grid
     refused = book(client, teacher, "f1", day)
     assert refused.status_code == 422 and refused.get_json()["error"]["rule"] == "R-07"
     assert "(Exam week)" in refused.get_json()["error"]["message"]
@@ -227,7 +228,7 @@ def test_blackout_closes_the_day_and_delete_opens_it(site, school, auth_headers)
     assert "those days can be booked again" in text(deleted)
     assert "No blackout dates ahead" in text(deleted)
     assert count(BlackoutDate) == 0
-    assert ">Blackout</td>" not in text(client.get(f"/?date={day.isoformat()}"))
+    assert "Exam week" not in text(client.get(f"/?date={day.isoformat()}"))
     assert book(client, teacher, "f1", day).status_code == 201
 
 

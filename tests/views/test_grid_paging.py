@@ -155,22 +155,33 @@ def test_fifty_rooms_fit_on_one_page_without_a_pager(teacher, create_facility, q
     assert 'class="pager"' not in text(response) and "Rooms 1–" not in page_text(response)
 
 
+def weekday_from(day, step):
+    """The nearest weekday before (-1) or after (1) ``day``."""
+    day += timedelta(days=step)
+    while day.weekday() >= 5:
+        day += timedelta(days=step)
+    return day
+
+
 def test_the_day_links_keep_the_page(teacher, rooms):
-    """On page 2, « Week, ‹ Day, Day › and Week » each open their day on page 2."""
+    """On page 2, « Week, ‹ Day, Day › and Week » each open their day on page 2; the day
+    links step over the weekend."""
     day = school_day()
     response = teacher.get(f"/?date={day.isoformat()}&page=2")
     day_links = links(text(response))
 
-    for label, days in (("« Week", -7), ("‹ Day", -1), ("Day ›", 1), ("Week »", 7)):
+    for label, other in (
+        ("« Week", day - timedelta(days=7)),
+        ("‹ Day", weekday_from(day, -1)),
+        ("Day ›", weekday_from(day, 1)),
+        ("Week »", day + timedelta(days=7)),
+    ):
         link = day_links[label]
         assert link["hx-get"] == link["href"]
-        assert query_of(link["href"]) == (
-            "/",
-            {"date": (day + timedelta(days=days)).isoformat(), "page": "2"},
-        ), label
+        assert query_of(link["href"]) == ("/", {"date": other.isoformat(), "page": "2"}), label
     next_day = follow(teacher, day_links["Day ›"])
     assert rows(next_day) == ROOMS[50:100]
-    assert f"{day + timedelta(days=1):%A %-d %B %Y}" in page_text(next_day)
+    assert f"{weekday_from(day, 1):%A %-d %B %Y}" in page_text(next_day)
 
 
 def test_htmx_asking_for_page_2_gets_only_the_grid_region(teacher, rooms):

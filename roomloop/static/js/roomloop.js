@@ -97,4 +97,210 @@
   document.addEventListener("htmx:load", function (event) {
     copyButtons(event.detail.elt);
   });
+
+  // --- The grid ------------------------------------------------------------------------
+  // One cell of the grid is in the Tab order (a roving tabindex); arrow keys, Home and End
+  // move between cells, Enter opens a cell's link. A cell's booking form opens in a row
+  // right under the cell's row, and closing it gives focus back to that cell.
+  var openedFrom = null; // the cell whose form is open: its row's id, name and column
+
+  function gridTable() {
+    return document.querySelector("table[data-grid]");
+  }
+
+  // The grid's rows, each a list of its cells: the element focus goes to (a cell's link,
+  // else the cell; the room's link in the row's header), and the columns it spans.
+  function gridRows(table) {
+    var rows = [];
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (tr) {
+      if (!/^row-/.test(tr.id)) {
+        return; // the booking panel's row
+      }
+      var column = 0;
+      var cells = [];
+      Array.prototype.forEach.call(tr.cells, function (td) {
+        var span = td.colSpan || 1;
+        // The room's name (a link to its week) is the row's first stop.
+        var el = td.classList.contains("cell") ? td.querySelector("a") || td : td.querySelector("a");
+        if (el) {
+          cells.push({ el: el, first: column, last: column + span - 1 });
+        }
+        column += span;
+      });
+      rows.push(cells);
+    });
+    return rows;
+  }
+
+  function locate(rows, el) {
+    for (var r = 0; r < rows.length; r++) {
+      for (var c = 0; c < rows[r].length; c++) {
+        if (rows[r][c].el === el) {
+          return { row: r, index: c };
+        }
+      }
+    }
+    return null;
+  }
+
+  function makeCurrent(rows, el) {
+    rows.forEach(function (cells) {
+      cells.forEach(function (cell) {
+        cell.el.setAttribute("tabindex", cell.el === el ? "0" : "-1");
+      });
+    });
+  }
+
+  // The cell in the Tab order: the one that was, else the first that can be booked.
+  function setUpGrid() {
+    var table = gridTable();
+    if (!table) {
+      return;
+    }
+    var rows = gridRows(table);
+    var current = table.querySelector('tbody [tabindex="0"]');
+    if (!current || !locate(rows, current)) {
+      current = table.querySelector(".cell-free a");
+      var first = rows[0] && rows[0][0];
+      current = current || (first && first.el);
+    }
+    if (current) {
+      makeCurrent(rows, current);
+    }
+  }
+
+  function cellInColumn(cells, column) {
+    return (
+      cells.filter(function (cell) {
+        return cell.first <= column && column <= cell.last;
+      })[0] || cells[cells.length - 1]
+    );
+  }
+
+  var column = null; // where Up and Down aim, kept across rows of wider cells
+
+  document.addEventListener("keydown", function (event) {
+    var table = event.target.closest && event.target.closest("table[data-grid]");
+    if (!table || event.altKey || event.metaKey || event.shiftKey) {
+      return;
+    }
+    var rows = gridRows(table);
+    var at = locate(rows, event.target);
+    if (!at) {
+      return;
+    }
+    var cells = rows[at.row];
+    var here = cells[at.index];
+    var next = null;
+    var key = event.key;
+    if (key === "ArrowRight" || key === "ArrowLeft") {
+      next = cells[at.index + (key === "ArrowRight" ? 1 : -1)];
+      column = next ? next.first : null;
+    } else if (key === "ArrowDown" || key === "ArrowUp") {
+      var other = rows[at.row + (key === "ArrowDown" ? 1 : -1)];
+      var aim = column !== null && here.first <= column && column <= here.last ? column : here.first;
+      next = other && cellInColumn(other, aim);
+      column = aim;
+    } else if (key === "Home" || key === "End") {
+      var row = event.ctrlKey ? rows[key === "Home" ? 0 : rows.length - 1] : cells;
+      next = row[key === "Home" ? 0 : row.length - 1];
+      column = next.first;
+    } else {
+      return;
+    }
+    event.preventDefault();
+    if (next) {
+      makeCurrent(rows, next.el);
+      next.el.focus();
+    }
+  });
+
+  // "Skip to the grid" lands on the grid's cell in the Tab order.
+  document.addEventListener("click", function (event) {
+    var skip = event.target.closest && event.target.closest("[data-skip-to-grid]");
+    var table = skip && gridTable();
+    var current = table && table.querySelector('[tabindex="0"]');
+    if (current) {
+      event.preventDefault();
+      current.focus();
+    }
+  });
+
+  // A cell's form opens in a row of its own right under the cell's row.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    var cell = event.detail.elt.closest && event.detail.elt.closest("table[data-grid] td.cell");
+    if (!cell || !target || target.id !== "booking-panel") {
+      return;
+    }
+    var tr = cell.parentElement;
+    var table = tr.closest("table");
+    var rows = gridRows(table);
+    var at = locate(rows, event.detail.elt);
+    openedFrom = {
+      rowId: tr.id,
+      label: event.detail.elt.getAttribute("aria-label"),
+      column: at ? rows[at.row][at.index].first : 0,
+    };
+    makeCurrent(rows, event.detail.elt);
+    var panelRow = document.getElementById("booking-row");
+    if (!panelRow) {
+      panelRow = document.createElement("tr");
+      panelRow.id = "booking-row";
+      panelRow.className = "panel-row";
+      var td = document.createElement("td");
+      td.colSpan = table.tHead.rows[0].cells.length;
+      panelRow.appendChild(td);
+    }
+    tr.after(panelRow);
+    panelRow.cells[0].appendChild(target);
+  });
+
+  // Focus back on the cell the form was opened from (or, once it changed, on the cell now
+  // in its place). Whatever closes the booking panel calls this.
+  function returnFocusToCell() {
+    var table = gridTable();
+    var tr = openedFrom && document.getElementById(openedFrom.rowId);
+    if (!table || !tr) {
+      return false;
+    }
+    var rows = gridRows(table);
+    var cells = rows[Array.prototype.indexOf.call(
+      Array.prototype.filter.call(table.tBodies[0].rows, function (row) {
+        return /^row-/.test(row.id);
+      }),
+      tr
+    )];
+    var cell =
+      cells.filter(function (c) {
+        return c.el.getAttribute("aria-label") === openedFrom.label;
+      })[0] || cellInColumn(cells, openedFrom.column);
+    makeCurrent(rows, cell.el);
+    cell.el.focus();
+    return true;
+  }
+
+  // Empty the booking panel, put it back above the grid, and return focus to the cell.
+  function closeBookingPanel() {
+    var panel = document.getElementById("booking-panel");
+    var panelRow = document.getElementById("booking-row");
+    var region = document.getElementById("grid");
+    if (panel) {
+      panel.innerHTML = "";
+      if (region) {
+        region.before(panel);
+      }
+    }
+    if (panelRow) {
+      panelRow.remove();
+    }
+    return returnFocusToCell();
+  }
+
+  window.RoomLoop = window.RoomLoop || {};
+  window.RoomLoop.returnFocusToCell = returnFocusToCell;
+  window.RoomLoop.closeBookingPanel = closeBookingPanel;
+
+  document.addEventListener("DOMContentLoaded", setUpGrid);
+  document.addEventListener("htmx:afterSettle", setUpGrid);
 })();
