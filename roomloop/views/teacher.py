@@ -5,6 +5,7 @@ each page also works without JavaScript.
 """
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -196,6 +197,10 @@ def book():
     if not htmx:
         flash(message, "info")
         return redirect(url_for("teacher.grid", date=reservation.date.isoformat()))
+    if not _from_grid():
+        return render_template(
+            "partials/booking_done.html", reservation=reservation, message=message
+        )
     states = day_availability([facility], reservation.date)
     return render_template(
         "partials/booking_done.html",
@@ -319,7 +324,7 @@ def _render_booking(form, facility, refusal=None, status=200, fresh=False):
     day = page_date(form.date.data)
     prepare_repeat(form, day, fresh)
     # After a refusal the grid row may be stale (someone took the slot): refresh it.
-    states = day_availability([facility], day) if refusal and day and htmx else None
+    states = day_availability([facility], day) if refusal and day and _from_grid() else None
     context = {
         "form": form,
         "facility": facility,
@@ -334,6 +339,12 @@ def _render_booking(form, facility, refusal=None, status=200, fresh=False):
     return render("teacher/book.html", "partials/booking_form.html", **context), (
         200 if htmx else status
     )
+
+
+def _from_grid():
+    """Whether htmx asks from the grid page, whose row and quota line an answer refreshes
+    out of band (the booking form on a page of its own has neither)."""
+    return bool(htmx) and urlsplit(htmx.current_url or "").path == url_for("teacher.grid")
 
 
 def _booked_message(reservation):

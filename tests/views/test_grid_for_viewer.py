@@ -199,9 +199,26 @@ def test_a_booking_in_place_updates_the_quota_and_its_row(site, create_account, 
     client = signed_in(site, create_account(name="Ada Park"))
     assert "You have 20 of 20 periods left" in page_text(grid_of(client, day))
 
-    answer = page_book(client, day, 3, headers=HX)
+    # htmx names the page it asks from: the grid, whose row and quota line it refreshes.
+    from_grid = HX | {"HX-Current-URL": f"http://localhost/?date={day.isoformat()}"}
+    answer = page_book(client, day, 3, headers=from_grid)
 
     assert answer.status_code == 200
     assert re.search(r'<p class="quota" id="quota" hx-swap-oob="true">', text(answer))
     assert "You have 19 of 20 periods left" in page_text(answer)
     assert 'aria-label="Lab 1, period 3, 11:00–11:50, yours"' in text(answer)
+
+
+def test_a_booking_from_its_own_page_carries_no_grid_parts(site, create_account, create_facility):
+    """The booking form on a page of its own (a Find result's Book) has no grid: its answer
+    carries no row or quota line for htmx to look for."""
+    day = school_day()
+    create_facility(code="f1", name="Lab 1")
+    client = signed_in(site, create_account(name="Ada Park"))
+    on_own_page = HX | {"HX-Current-URL": f"http://localhost/book?facility_id=f1&date={day}"}
+
+    answer = page_book(client, day, 3, headers=on_own_page)
+
+    assert answer.status_code == 200
+    assert "Booked Lab 1" in page_text(answer)
+    assert "hx-swap-oob" not in text(answer)
