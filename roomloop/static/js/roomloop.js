@@ -59,6 +59,48 @@
     next.focus();
   });
 
+  // A button that folds a part of the page away on narrow screens (the main menu, the
+  // grid's filters): the CSS hides what it controls while aria-expanded is "false".
+  // Without JavaScript the button stays hidden and everything shows.
+  function disclosures(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("button.disclosure[hidden]"), function (button) {
+      var panel = document.getElementById(button.getAttribute("aria-controls"));
+      if (!panel) {
+        return;
+      }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var open = button.getAttribute("aria-expanded") !== "true";
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+      // Escape inside an open panel folds it and returns to its button.
+      panel.addEventListener("keydown", function (event) {
+        if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true" &&
+            getComputedStyle(button).display !== "none") {
+          button.setAttribute("aria-expanded", "false");
+          button.focus();
+        }
+      });
+      button.addEventListener("keydown", function (event) {
+        if (event.key === "Escape") {
+          button.setAttribute("aria-expanded", "false");
+        }
+      });
+    });
+  }
+
+  // The filters' button counts the filters in use, as the form changes.
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    var toggle = form && form.id && document.querySelector('[aria-controls="' + form.id + '"]');
+    var count = toggle && toggle.querySelector("[data-filter-count]");
+    if (count) {
+      count.textContent = "Filters (" + Array.prototype.filter.call(form.elements, function (el) {
+        return el.hasAttribute("data-filter") && el.value !== "";
+      }).length + ")";
+    }
+  });
+
   // A Copy button beside a read-only field (a calendar address, a door display's address).
   // Without JavaScript the button stays hidden and the field's text is copied by hand.
   function copyButtons(root) {
@@ -92,6 +134,7 @@
   }
   document.addEventListener("DOMContentLoaded", function () {
     copyButtons(document);
+    disclosures(document);
   });
   // Content htmx swaps in (a new calendar address) gets its buttons too.
   document.addEventListener("htmx:load", function (event) {
