@@ -4,7 +4,8 @@ wider than the screen. Then the two controls that fold away on a phone, the admi
 grid's filters, are worked with the keyboard alone.
 
 Set ``ROOMLOOP_SCREENSHOTS`` to a folder (docs/screenshots/after) to save a full-page JPEG of
-each page, light scheme, at both sizes there as well.
+each page, light scheme, at both sizes there as well (and the dark scheme's too with
+``ROOMLOOP_SCREENSHOTS_DARK=1``).
 """
 
 import os
@@ -176,6 +177,8 @@ def visit_everywhere(page, name, path, action, school):
                 settled(page)
             if scheme == "light":
                 screenshot(page, name, size)
+            elif os.environ.get("ROOMLOOP_SCREENSHOTS_DARK"):
+                screenshot(page, name, f"{size}-dark")
             problems += page_problems(page, size, scheme)
     return problems
 
