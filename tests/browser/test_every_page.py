@@ -43,6 +43,22 @@ def open_booking_form(page, school):
     expect(page.get_by_role("heading", name="Book STEM Lab Alpha")).to_be_focused()
 
 
+def open_the_filters(page, school):
+    """On a phone, unfold the filters (on a desktop they show already)."""
+    toggle = page.get_by_role("button", name=re.compile(r"^Filters \("))
+    if toggle.is_visible():
+        toggle.click()
+    expect(page.get_by_label("Building")).to_be_visible()
+
+
+def open_the_menu(page, school):
+    """On a phone, unfold the main menu (on a desktop it shows already)."""
+    toggle = page.get_by_role("button", name="Menu")
+    if toggle.is_visible():
+        toggle.click()
+    expect(page.get_by_role("link", name="Webhooks")).to_be_visible()
+
+
 def check_a_file(content):
     """Upload ``content`` as a CSV and check it: the import's preview table shows."""
 
@@ -65,6 +81,7 @@ def timetable(school):
 TEACHER_PAGES = {
     "grid": ("/?date={day}", None),
     "booking-form": ("/?date={day}", open_booking_form),
+    "grid-filters": ("/?date={day}&type=lab", open_the_filters),
     "book-page": ("/book?facility_id=f1&date={day}&start_slot=3", None),
     "my-reservations": ("/my", None),
     "facility-week": ("/facilities/f1", None),
@@ -92,6 +109,7 @@ ADMIN_PAGES = {
     "admin-webhook-rotate": ("/admin/webhooks/{webhook}/rotate", None),
     "admin-webhook-delete": ("/admin/webhooks/{webhook}/delete", None),
     "admin-grid": ("/?date={day}", None),
+    "admin-menu": ("/admin/settings", open_the_menu),
 }
 
 
