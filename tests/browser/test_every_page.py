@@ -89,6 +89,10 @@ TEACHER_PAGES = {
     "account": ("/account", None),
     "notifications": ("/account/notifications", None),
     "docs": ("/docs", None),
+    "not-allowed": ("/admin/settings", None),  # the 403 page
+}
+SIGNED_OUT_PAGES = {
+    "sign-in": ("/login", None),
 }
 ADMIN_PAGES = {
     "admin-approvals": ("/admin/approvals", None),
@@ -205,6 +209,13 @@ def visit_everywhere(page, name, path, action, school):
 def test_teacher_page(name, page, server, sweep):
     path, action = TEACHER_PAGES[name]
     sign_in(page, "Ada Park")
+    problems = visit_everywhere(page, name, path, action, sweep)
+    assert not problems, "\n".join(map(str, problems))
+
+
+@pytest.mark.parametrize("name", SIGNED_OUT_PAGES)
+def test_signed_out_page(name, page, server, sweep):
+    path, action = SIGNED_OUT_PAGES[name]
     problems = visit_everywhere(page, name, path, action, sweep)
     assert not problems, "\n".join(map(str, problems))
 
