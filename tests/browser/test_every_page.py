@@ -295,3 +295,16 @@ def test_grid_filters_without_javascript_on_a_phone(open_page, server, sweep):
     expect(page).to_have_url(re.compile(r"type=auditorium"))
     expect(page.get_by_role("rowheader", name=re.compile("Main Auditorium"))).to_be_visible()
     expect(page.get_by_role("rowheader", name=re.compile("STEM Lab Alpha"))).to_have_count(0)
+
+
+def test_filters_button_still_works_on_a_page_restored_from_history(page, server, sweep):
+    """Back to a day htmx restores from its history: the Filters button still unfolds them."""
+    sign_in(page, "Ada Park", grid_path(sweep["day"]))
+    page.set_viewport_size(PHONE)
+    page.get_by_role("link", name="Day ›").click()
+    expect(page).to_have_url(re.compile(r"date=" + str(sweep["day"] + timedelta(days=1))))
+    settled(page)
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"date=" + str(sweep["day"]) + "$"))
+    page.get_by_role("button", name="Filters (0)").click()
+    expect(page.get_by_label("Building")).to_be_visible()

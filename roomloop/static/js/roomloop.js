@@ -61,33 +61,38 @@
 
   // A button that folds a part of the page away on narrow screens (the main menu, the
   // grid's filters): the CSS hides what it controls while aria-expanded is "false".
-  // Without JavaScript the button stays hidden and everything shows.
-  function disclosures(root) {
+  // Without JavaScript the button stays hidden and everything shows. Clicks and keys are
+  // handled on the document, so a page htmx restores from its history works as well.
+  function showDisclosures(root) {
     Array.prototype.forEach.call(root.querySelectorAll("button.disclosure[hidden]"), function (button) {
-      var panel = document.getElementById(button.getAttribute("aria-controls"));
-      if (!panel) {
-        return;
-      }
       button.hidden = false;
-      button.addEventListener("click", function () {
-        var open = button.getAttribute("aria-expanded") !== "true";
-        button.setAttribute("aria-expanded", open ? "true" : "false");
-      });
-      // Escape inside an open panel folds it and returns to its button.
-      panel.addEventListener("keydown", function (event) {
-        if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true" &&
-            getComputedStyle(button).display !== "none") {
-          button.setAttribute("aria-expanded", "false");
-          button.focus();
-        }
-      });
-      button.addEventListener("keydown", function (event) {
-        if (event.key === "Escape") {
-          button.setAttribute("aria-expanded", "false");
-        }
-      });
     });
   }
+  function fold(button, open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button.disclosure");
+    if (button) {
+      fold(button, button.getAttribute("aria-expanded") !== "true");
+    }
+  });
+  // Escape on the button, or inside its open panel, folds it and returns to the button.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !event.target.closest) {
+      return;
+    }
+    var button = event.target.closest("button.disclosure");
+    var panel = !button && event.target.closest("[id]");
+    while (!button && panel) {
+      button = document.querySelector('button.disclosure[aria-controls="' + panel.id + '"]');
+      panel = !button && panel.parentElement && panel.parentElement.closest("[id]");
+    }
+    if (button && button.getAttribute("aria-expanded") === "true" && button.offsetParent) {
+      fold(button, false);
+      button.focus();
+    }
+  });
 
   // The filters' button counts the filters in use, as the form changes.
   document.addEventListener("change", function (event) {
@@ -134,10 +139,11 @@
   }
   document.addEventListener("DOMContentLoaded", function () {
     copyButtons(document);
-    disclosures(document);
+    showDisclosures(document);
   });
   // Content htmx swaps in (a new calendar address) gets its buttons too.
   document.addEventListener("htmx:load", function (event) {
     copyButtons(event.detail.elt);
+    showDisclosures(event.detail.elt);
   });
 })();
