@@ -481,7 +481,8 @@ def test_admin_revokes_a_key_on_the_keys_page(site, school):
 
     assert_redirect(response, "/admin/keys")
     listing = browser.get("/admin/keys").get_data(as_text=True)
-    row_html = re.search(rf"<tr>\s*<td><code>{row.prefix}….*?</tr>", listing, re.DOTALL).group()
+    key_row = rf"<tr>\s*<td[^>]*><code>{row.prefix}….*?</tr>"  # its cells carry data-label
+    row_html = re.search(key_row, listing, re.DOTALL).group()
     assert "revoked" in row_html
     assert action not in listing  # no revoke button left for it
     assert_api_error(browser.get("/v1/facilities", headers=bearer(key)), 401, "unauthorized")

@@ -190,7 +190,8 @@ def shoot(page, name):
         # caret="initial": hiding the caret leaves style="" on inputs, which htmx's next
         # swap then re-applies, and the page's CSP (no inline styles) logs as an error.
         path = SCREENSHOTS / f"{name}-{label}.png"
-        page.screenshot(path=path, full_page=True, caret="initial")
+        # The API reference is some 125,000 px tall at phone width: allow it time to paint.
+        page.screenshot(path=path, full_page=True, caret="initial", timeout=30_000)
     page.set_viewport_size(viewport)
 
 

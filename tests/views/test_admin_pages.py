@@ -43,9 +43,8 @@ def nav_links(client):
     """The main navigation's links, by their words."""
     html = client.get("/").get_data(as_text=True)
     nav = re.search(r'<nav class="site-nav".*?</nav>', html, re.S).group()
-    return dict(
-        (words, href) for href, words in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav)
-    )
+    links = re.findall(r'<a href="([^"]+)"[^>]*>(.*?)</a>', nav, re.S)
+    return {re.sub(r"<[^>]+>", "", inner).strip(): href for href, inner in links}  # no icons
 
 
 def count(model, *where):

@@ -128,7 +128,8 @@ def test_admin_has_the_link_and_the_page(site, school):
     assert nav_links(client)["Webhooks"] == PAGE
     html = text(client.get(PAGE))
     assert "<h1>Webhooks</h1>" in html
-    assert re.search(r'<a href="/admin/webhooks" aria-current="page">Webhooks</a>', html)
+    current = r'<a href="/admin/webhooks" aria-current="page"><svg .*?</svg>Webhooks</a>'
+    assert re.search(current, html)  # after its icon
 
 
 def test_empty_page_explains_webhooks_and_offers_the_form(site, school):

@@ -57,7 +57,7 @@ def test_every_operation_is_on_the_page_with_its_summary(page):
             for status in operation["responses"]:
                 assert f'<th scope="row">{status}</th>' in section, (path, method, status)
             if "requestBody" in operation:
-                assert "<h4>Request body" in section and '<pre class="code">' in section
+                assert "<h4>Request body" in section and '<pre class="code"' in section
             assert f'href="#{anchor}"' in page  # in the table of contents
 
 

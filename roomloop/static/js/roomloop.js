@@ -59,6 +59,53 @@
     next.focus();
   });
 
+  // A button that folds a part of the page away on narrow screens (the main menu, the
+  // grid's filters): the CSS hides what it controls while aria-expanded is "false".
+  // Without JavaScript the button stays hidden and everything shows. Clicks and keys are
+  // handled on the document, so a page htmx restores from its history works as well.
+  function showDisclosures(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("button.disclosure[hidden]"), function (button) {
+      button.hidden = false;
+    });
+  }
+  function fold(button, open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button.disclosure");
+    if (button) {
+      fold(button, button.getAttribute("aria-expanded") !== "true");
+    }
+  });
+  // Escape on the button, or inside its open panel, folds it and returns to the button.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !event.target.closest) {
+      return;
+    }
+    var button = event.target.closest("button.disclosure");
+    var panel = !button && event.target.closest("[id]");
+    while (!button && panel) {
+      button = document.querySelector('button.disclosure[aria-controls="' + panel.id + '"]');
+      panel = !button && panel.parentElement && panel.parentElement.closest("[id]");
+    }
+    if (button && button.getAttribute("aria-expanded") === "true" && button.offsetParent) {
+      fold(button, false);
+      button.focus();
+    }
+  });
+
+  // The filters' button counts the filters in use, as the form changes.
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    var toggle = form && form.id && document.querySelector('[aria-controls="' + form.id + '"]');
+    var count = toggle && toggle.querySelector("[data-filter-count]");
+    if (count) {
+      count.textContent = "Filters (" + Array.prototype.filter.call(form.elements, function (el) {
+        return el.hasAttribute("data-filter") && el.value !== "";
+      }).length + ")";
+    }
+  });
+
   // A Copy button beside a read-only field (a calendar address, a door display's address).
   // Without JavaScript the button stays hidden and the field's text is copied by hand.
   function copyButtons(root) {
@@ -92,10 +139,12 @@
   }
   document.addEventListener("DOMContentLoaded", function () {
     copyButtons(document);
+    showDisclosures(document);
   });
   // Content htmx swaps in (a new calendar address) gets its buttons too.
   document.addEventListener("htmx:load", function (event) {
     copyButtons(event.detail.elt);
+    showDisclosures(event.detail.elt);
   });
 
   // --- The grid ------------------------------------------------------------------------
