@@ -56,7 +56,9 @@ def test_approver_confirms_a_pending_request_from_the_queue(staff, page, server,
     """Confirm replaces the row with its outcome in place; a refused one says why, stays."""
     day, pending = school["day"], staff["pending"]
     sign_in(page, "Cy Diaz", "/admin/approvals", role="approver")
-    expect(nav(page)).to_have_text(["Book a room", "My reservations", "Approvals", "Reports"])
+    expect(nav(page)).to_have_text(
+        ["Book a room", "Find a room", "My reservations", "Approvals", "Reports"]
+    )
     expect(page.get_by_text("2 requests waiting.")).to_be_visible()
     item = page.get_by_role("listitem").filter(has_text="Year 11 assembly")
     expect(item).to_contain_text(f"{day:%a %-d %b %Y} · periods 4–5 (12:00–13:50)")
@@ -106,6 +108,7 @@ def test_admin_changes_a_rule_parameter_and_the_grid_obeys_it(staff, page, serve
     expect(nav(page)).to_have_text(
         [
             "Book a room",
+            "Find a room",
             "My reservations",
             "Approvals",
             "Reports",

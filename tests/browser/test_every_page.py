@@ -84,6 +84,8 @@ TEACHER_PAGES = {
     "grid-filters": ("/?date={day}&type=lab", open_the_filters),
     "book-page": ("/book?facility_id=f1&date={day}&start_slot=3", None),
     "my-reservations": ("/my", None),
+    "find-room": ("/find?date={day}&start_slot=3&end_slot=3", None),
+    "week-view": ("/week?week={day}&start_slot=2&end_slot=3", None),
     "facility-week": ("/facilities/f1", None),
     "reservation": ("/reservations/{reservation}", None),
     "account": ("/account", None),

@@ -62,7 +62,7 @@ def test_teacher_gets_403_on_every_admin_page_and_sees_no_admin_links(site, scho
         response = client.get(path)
         assert response.status_code == 403, path
         assert capability in text(response)
-    assert list(nav_links(client)) == ["Book a room", "My reservations"]
+    assert list(nav_links(client)) == ["Book a room", "Find a room", "My reservations"]
 
     token = csrf_token(client.get("/").get_data(as_text=True))
     posts = {
@@ -80,7 +80,13 @@ def test_teacher_gets_403_on_every_admin_page_and_sees_no_admin_links(site, scho
 def test_approver_sees_approvals_and_reports_only(site, school):
     """An approver's nav adds Approvals and Reports; the other admin pages stay out of reach."""
     client = signed_in_as(site, school["approver"])
-    assert list(nav_links(client)) == ["Book a room", "My reservations", "Approvals", "Reports"]
+    assert list(nav_links(client)) == [
+        "Book a room",
+        "Find a room",
+        "My reservations",
+        "Approvals",
+        "Reports",
+    ]
     assert client.get("/admin/approvals").status_code == 200
     assert client.get("/admin/reports").status_code == 200
     for path in ("/admin/facilities", "/admin/settings", "/admin/keys"):

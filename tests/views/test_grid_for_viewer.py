@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from test_pages import HX, page_book, page_text, signed_in, site, text
+from test_pages import HX, HX_FROM_GRID, page_book, page_text, signed_in, site, text
 
 from roomloop.models import BlackoutDate, Setting
 
@@ -199,9 +199,7 @@ def test_a_booking_in_place_updates_the_quota_and_its_row(site, create_account, 
     client = signed_in(site, create_account(name="Ada Park"))
     assert "You have 20 of 20 periods left" in page_text(grid_of(client, day))
 
-    # htmx names the page it asks from: the grid, whose row and quota line it refreshes.
-    from_grid = HX | {"HX-Current-URL": f"http://localhost/?date={day.isoformat()}"}
-    answer = page_book(client, day, 3, headers=from_grid)
+    answer = page_book(client, day, 3, headers=HX_FROM_GRID)
 
     assert answer.status_code == 200
     assert re.search(r'<p class="quota" id="quota" hx-swap-oob="true">', text(answer))
