@@ -30,7 +30,11 @@
   // gone: "Previous" is next to where it was), else the first control there.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
-    if (focusErrorSummary(target)) {
+    // An outerHTML swap leaves the target detached: its replacement has the same id.
+    var swapped = document.body.contains(target)
+      ? target
+      : lastFocus && lastFocus.targetId && document.getElementById(lastFocus.targetId);
+    if (focusErrorSummary(swapped)) {
       return;
     }
     if (target && idOf(target) === "booking-panel") {
