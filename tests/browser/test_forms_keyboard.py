@@ -12,7 +12,7 @@ from roomloop.extensions import db
 from roomloop.models import Facility
 
 from .accessibility import assert_accessible
-from .conftest import free_cell, grid_path, settled, shoot, sign_in
+from .conftest import cell_label, free_cell, grid_path, settled, shoot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -158,3 +158,26 @@ def test_an_admin_form_with_errors_puts_its_summary_in_focus(page, server, schoo
     expect(summary).to_be_focused()
     expect(summary).to_be_in_viewport()
     assert page.evaluate("document.activeElement !== document.body")
+
+
+def test_an_admins_keep_it_in_the_grid_closes_the_panel_in_place(
+    page, server, school, create_account
+):
+    """The cancel form a booked cell opens for an admin: Keep it closes it, focus back on
+    the cell, and the booking stays."""
+    create_account(role="admin", name="Dee Okafor")
+    sign_in(page, "Dee Okafor", grid_path(school["day"]), role="admin")
+    mark_page(page)
+    booked = page.get_by_role(
+        "link", name=f"Booked · Ben Ito, {cell_label('STEM Lab Alpha', 2)}. Cancel it"
+    )
+    booked.click()
+    panel = page.locator("#booking-panel")
+    expect(panel.get_by_role("heading", name="Cancel Ben Ito’s booking")).to_be_focused()
+    settled(page)
+
+    panel.get_by_role("link", name="Keep it").click()
+
+    expect(panel).to_be_empty()
+    expect(booked).to_be_focused()
+    assert same_page(page)
