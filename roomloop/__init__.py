@@ -23,6 +23,7 @@ def create_app(test_config=None):
         api,
         booking,
         cli,
+        delivery,
         health,
         logs,
         models,  # noqa: F401  (for Alembic)
@@ -41,6 +42,7 @@ def create_app(test_config=None):
     oauth.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+    delivery.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
 

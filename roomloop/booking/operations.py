@@ -119,7 +119,14 @@ def create_reservation(
     check_slot_range(schedule, start_slot, end_slot)
 
     request = BookingRequest(
-        facility, account, day, start_slot, end_slot, attendees, frozenset(overrides)
+        facility,
+        account,
+        day,
+        start_slot,
+        end_slot,
+        attendees,
+        frozenset(overrides),
+        for_self=account.id == actor.account.id,
     )
     # One person's bookings are decided one after another. On PostgreSQL the person's row
     # is locked first and the decision made under the lock. On SQLite the decision is made

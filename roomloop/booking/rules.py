@@ -70,6 +70,9 @@ class BookingRequest:
     reservation_id: int | None = None  # an existing reservation being re-checked (confirm)
     # A series may book beyond the booking window up to this day (its first date's term end).
     window_end: date | None = None
+    # Whether the person booked for is the one reading the answer: refusals then say "you",
+    # and name the person otherwise (an admin booking on a teacher's behalf, an approver).
+    for_self: bool = False
 
     @property
     def slot_count(self):
@@ -337,6 +340,15 @@ def _holders(ctx, held):
     return stored | planned
 
 
+def _plural(count, word):
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _has(req):
+    """The subject of a refusal about the person booked for, with its verb."""
+    return "You already have" if req.for_self else f"{req.account.name} already has"
+
+
 def _periods(schedule, req):
     if req.start_slot == req.end_slot:
         return f"period {req.start_slot} ({schedule[req.start_slot].label})"
@@ -354,7 +366,7 @@ def check_starts_in_future(ctx):
         raise RuleViolation(
             "R-01",
             f"{_periods(ctx.schedule, req).capitalize()} on {req.date:%a %-d %b %Y} has already "
-            "started; choose a later slot.",
+            "started; choose a later period.",
         )
 
 
@@ -407,14 +419,15 @@ def check_consecutive_slots(ctx):
         last += 1
     run = last - first + 1
     if run > limit:
+        whose = "your" if req.for_self else f"{req.account.name}'s"
         detail = (
-            f"this request has {req.slot_count}"
+            f"this booking has {req.slot_count}"
             if run == req.slot_count
-            else f"with {req.account.name}'s bookings next to it, the run would be {run}"
+            else f"with {whose} bookings next to it, it would make {run} in a row"
         )
         raise RuleViolation(
             "R-04",
-            f"{req.facility.name} can be booked for at most {limit} consecutive periods; {detail}.",
+            f"{req.facility.name} can be booked for at most {limit} periods in a row; {detail}.",
             limit=limit,
         )
 
@@ -429,8 +442,8 @@ def check_booking_window(ctx):
     if req.date > last_day:
         raise RuleViolation(
             "R-05",
-            f"Bookings open {ctx.params.booking_window_days} days ahead; the last bookable day "
-            f"is {last_day:%a %-d %b %Y}.",
+            f"Rooms can be booked up to {ctx.params.booking_window_days} days ahead; the last "
+            f"day open for booking is {last_day:%a %-d %b %Y}.",
             last_bookable_date=last_day.isoformat(),
         )
 
@@ -443,10 +456,20 @@ def check_weekly_quota(ctx):
     used = len(_held_slots(ctx, account=req.account, days=(monday, sunday)))
     quota = ctx.params.weekly_quota_slots
     if used + req.slot_count > quota:
+        if used == 0:
+            words = (
+                f"This booking needs {_plural(req.slot_count, 'period')}; the limit is {quota} "
+                f"a week."
+            )
+        else:
+            words = (
+                f"{_has(req)} {_plural(used, 'period')} booked in the week of {monday:%-d %b}; "
+                f"the limit is {quota}"
+            )
+            words += "." if used >= quota else f", and this booking needs {req.slot_count} more."
         raise RuleViolation(
             "R-06",
-            f"{req.account.name} has {used} of {quota} weekly slots booked in the week of "
-            f"{monday:%-d %b}; this booking needs {req.slot_count}.",
+            words,
             quota=quota,
             used=used,
         )
@@ -483,12 +506,12 @@ def check_restrictions(ctx):
     if facility.allowed_departments and account.department not in facility.allowed_departments:
         raise RuleViolation(
             "R-08",
-            f"{facility.name} is reserved for {', '.join(facility.allowed_departments)}.",
+            f"{facility.name} is only for {', '.join(facility.allowed_departments)}.",
         )
     if facility.allowed_roles and account.role not in facility.allowed_roles:
         raise RuleViolation(
             "R-08",
-            f"{facility.name} can be booked only by: {', '.join(facility.allowed_roles)}.",
+            f"{facility.name} can be booked only by {', '.join(facility.allowed_roles)} accounts.",
         )
 
 
@@ -499,8 +522,8 @@ def check_capacity(ctx):
     if req.attendees is not None and req.attendees > req.facility.capacity:
         raise RuleViolation(
             "R-09",
-            f"{req.facility.name} holds {req.facility.capacity}; {req.attendees} attendees "
-            "will not fit.",
+            f"{req.facility.name} holds {req.facility.capacity} people; {req.attendees} will "
+            "not fit.",
             capacity=req.facility.capacity,
         )
 
@@ -514,8 +537,8 @@ def check_no_double_booking(ctx):
         other = _holders(ctx, held[:1])[held[0].reservation_id]
         raise RuleViolation(
             "R-10",
-            f"{req.account.name} already has {other.facility_name} booked in period "
-            f"{held[0].slot} ({ctx.schedule[held[0].slot].label}).",
+            f"{_has(req)} {other.facility_name} booked in period {held[0].slot} "
+            f"({ctx.schedule[held[0].slot].label}).",
             reservation_id=other.public_id,
         )
 

@@ -252,6 +252,7 @@ def plan_series(
         attendees,
         frozenset(overrides),
         window_end=window_end,
+        for_self=account.id == actor.account.id,
     )
     occurrences, snapshot = decide_dates(request, dates, now, snapshot, holder_name)
     plan = SeriesPlan(

@@ -78,9 +78,7 @@ def _decide(public_id, status):
             current_actor(), reservation, status=status, seen_status="pending", cancel_reason=reason
         )
 
-    error = _attempt(
-        change, lambda refusal: f"The rules now refuse it: {refusal.message} ({refusal.rule})"
-    )
+    error = _attempt(change, lambda refusal: f"The rules now refuse it: {refusal.message}")
     notice = None if error else _done(reservation)
     typed = {reservation.public_id: form.cancel_reason.data} if error else {}
     if htmx:
@@ -125,7 +123,7 @@ def decide_series(public_id, action):
     error = _attempt(
         change,
         lambda refusal: (
-            f"The rules now refuse {refusal.date:%a %-d %b}: {refusal.message} ({refusal.rule}) "
+            f"The rules now refuse {refusal.date:%a %-d %b}: {refusal.message} "
             "Nothing was confirmed; decide the dates one by one below."
         ),
     )

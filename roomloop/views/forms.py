@@ -63,7 +63,16 @@ class BookingForm(FlaskForm):
     date = HiddenField()
     start_slot = HiddenField()
     end_slot = SelectField("Until the end of period", coerce=str, validate_choice=False)
-    purpose = StringField("Purpose", render_kw={"maxlength": 200, "autocomplete": "off"})
+    # Required on the server too (the schema); marked so that it is announced as required.
+    purpose = StringField(
+        "Purpose",
+        render_kw={
+            "maxlength": 200,
+            "autocomplete": "off",
+            "required": True,
+            "aria-required": "true",
+        },
+    )
     attendees = IntegerField("Attendees (optional)", validators=[Optional()])
     # A repeating booking: validated by ``schemas.SeriesCreate``, as ``POST /v1/series``.
     # The choices depend on the school's calendar: ``views.series_booking`` sets them.

@@ -21,6 +21,7 @@ from .forms import CancelForm, PurposeForm
 
 bp = Blueprint("my_series", __name__, url_prefix="/my/series")
 PURPOSE_LENGTH = 200  # as a reservation's (``schemas.SeriesUpdate``)
+BOOKED_STATUSES = ("pending", "confirmed")  # a skipped date has none
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,32 @@ def with_series_items(upcoming):
             seen.add(reservation.series_id)
             entries.append(series_item(reservation.series, now))
     return entries
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """My reservations from today on: what is still booked by day, the cancelled apart."""
+
+    days: list  # (date, entries) soonest first; a series sits on its next booked date
+    cancelled: list  # reservations and series cancelled, kept out of the way
+
+
+def arrange_upcoming(upcoming, today):
+    """Group the upcoming reservations (soonest first) by day, cancelled ones apart."""
+    days, cancelled = {}, []
+    for entry in with_series_items(upcoming):
+        if isinstance(entry, SeriesItem):
+            booked = [
+                d.date for d in entry.dates if d.date >= today and d.status in BOOKED_STATUSES
+            ]
+            day = booked[0] if booked else None
+        else:
+            day = entry.date if entry.status != "cancelled" else None
+        if day is None:
+            cancelled.append(entry)
+        else:
+            days.setdefault(day, []).append(entry)
+    return Upcoming(sorted(days.items(), key=lambda pair: pair[0]), cancelled)
 
 
 @bp.route("/<public_id>/cancel", methods=["GET", "POST"])

@@ -99,7 +99,7 @@ def confirm(public_id):
     except NotFound:
         abort(404)
     except RuleViolation as refusal:
-        error = f"The rules now refuse it: {refusal.message} ({refusal.rule})"
+        error = f"The rules now refuse it: {refusal.message}"
     except ValidationError as exc:
         error = next(iter(exc.fields.values()))
     except Forbidden as exc:

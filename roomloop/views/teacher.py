@@ -41,7 +41,7 @@ from ..schemas import (
 from ..sqlite import reads_first
 from . import current_actor, facility_or_404
 from .forms import ActionForm, BookingForm, CancelForm, PurposeForm
-from .my_series import render_item, series_item, with_series_items
+from .my_series import arrange_upcoming, render_item, series_item
 from .series_booking import book_series, place_errors, prepare_repeat
 
 bp = Blueprint("teacher", __name__)
@@ -217,12 +217,12 @@ def book():
 @bp.get("/my")
 @login_required
 def my_reservations():
-    """List my upcoming and past reservations, with their status."""
+    """List my upcoming reservations by day, the cancelled and the past apart."""
     today = school_now().date()
     upcoming, past = reservations_of(current_user, today)
     return render_template(
         "teacher/my_reservations.html",
-        upcoming=with_series_items(upcoming),
+        upcoming=arrange_upcoming(upcoming, today),
         past=past,
         schedule=get_schedule(),
         purpose_form=PurposeForm(),

@@ -354,7 +354,7 @@ def test_other_refusals_make_the_line_bad_naming_the_date_and_the_rule(
             "line": 3,
             "field": "first_date",
             "message": "Mon 25 May 2026: Period 1 (09:00–09:50) on Mon 25 May 2026 has already "
-            "started; choose a later slot. (R-01)",
+            "started; choose a later period. (R-01)",
         },
     ]
     # 1 June's period 1 begins at 09:00, after the clock's 07:00: only 25 May has begun.

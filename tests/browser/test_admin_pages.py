@@ -81,7 +81,7 @@ def test_approver_confirms_a_pending_request_from_the_queue(staff, page, server,
     stuck = page.locator(f"#approval-{staff['stuck'].public_id}")
     stuck.get_by_role("button", name=re.compile("^Confirm")).click()
     expect(stuck.get_by_role("alert")).to_have_text(
-        "The rules now refuse it: Sports Hall is under maintenance and cannot be booked. (R-02)"
+        "The rules now refuse it: Sports Hall is under maintenance and cannot be booked."
     )
     expect(stuck.get_by_role("button", name=re.compile("^Reject"))).to_be_visible()
     assert stored(Reservation, staff["stuck"].id).status == "pending"
@@ -144,7 +144,7 @@ def test_admin_changes_a_rule_parameter_and_the_grid_obeys_it(staff, page, serve
     panel.get_by_label("Purpose").fill("Double practical")
     panel.get_by_role("button", name="Book").click()
     expect(panel.get_by_role("alert")).to_contain_text(
-        "STEM Lab Alpha can be booked for at most 2 consecutive periods; this request has 3."
+        "STEM Lab Alpha can be booked for at most 2 periods in a row; this booking has 3."
     )
     panel.get_by_label("Until the end of period").select_option("4")
     panel.get_by_role("button", name="Book").click()

@@ -65,6 +65,8 @@ def test_edit_the_purpose_then_cancel_in_place(page, server, school, create_rese
     page.evaluate("window.stillTheSamePage = true")
     item = page.get_by_role("listitem").filter(has_text="STEM Lab Alpha")
 
+    expect(item.get_by_label("Purpose")).to_be_hidden()  # the editor opens when asked for
+    item.locator("summary", has_text="Change").click()
     item.get_by_label("Purpose").fill("Year 9 titration, second group")
     item.get_by_role("button", name="Save").click()
     item = page.get_by_role("listitem").filter(has_text="STEM Lab Alpha")
@@ -106,6 +108,7 @@ def test_the_cancel_page_opened_on_its_own_cancels(page, server, school, create_
     page.get_by_role("button", name="Yes, cancel it").click()
     expect(page).to_have_url(server + "/my")
     expect(page.get_by_text("Reservation cancelled; the slots are free again.")).to_be_visible()
+    page.get_by_text("Show 1 cancelled booking").click()  # cancelled ones are kept apart
     item = page.get_by_role("listitem").filter(has_text="STEM Lab Alpha")
     expect(item).to_contain_text("Cancelled")
     assert_same_origin_and_quiet(page, server)
@@ -236,6 +239,8 @@ def test_keyboard_focus_stays_where_the_change_happened(page, server, school, cr
     sign_in(page, "Ada Park", "/my")
     focus = {}
 
+    tab_to(page, "el.textContent === 'Change'")
+    page.keyboard.press("Enter")  # opens the editor
     tab_to(page, "el.textContent === 'Save'")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Purpose saved.")).to_be_visible()

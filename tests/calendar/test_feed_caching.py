@@ -121,3 +121,19 @@ def test_a_renamed_facility_changes_the_etag(client, london, feed):
     after = feed(etag)
     assert after.status_code == 200
     assert b"SUMMARY:Chemistry Lab: Year 9 titration" in after.get_data()
+
+
+def test_a_browser_asking_for_compression_still_gets_the_feed_and_its_304(client, london):
+    """Feeds are sent as they are: their ETag stays the one the app keeps and sends back."""
+    book(client, london["ada_key"], london["lab"], FRI_26_MAR)
+    path = path_of(feed_url(client, london["ada_key"]))
+    compressing = {"Accept-Encoding": "br, gzip"}
+
+    first = client.get(path, headers=compressing)
+    again = client.get(path, headers=compressing | {"If-None-Match": first.headers["ETag"]})
+
+    assert first.status_code == 200
+    assert "Content-Encoding" not in first.headers
+    assert first.get_data().startswith(b"BEGIN:VCALENDAR")
+    assert again.status_code == 304
+    assert again.headers["ETag"] == first.headers["ETag"]

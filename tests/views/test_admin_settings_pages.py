@@ -82,13 +82,13 @@ def test_admin_lowers_the_run_limit_and_the_grid_obeys_it(site, school, auth_hea
     refused = book(client, teacher, "f1", day, start_slot=2, end_slot=4)
     assert refused.status_code == 422
     assert refused.get_json()["error"]["rule"] == "R-04"
-    assert "at most 2 consecutive periods" in refused.get_json()["error"]["message"]
+    assert "at most 2 periods in a row" in refused.get_json()["error"]["message"]
     booking = {"facility_id": "f1", "date": day.isoformat(), "start_slot": "2", "end_slot": "4",
                "purpose": "Lab"}  # fmt: skip
     on_page = post_form(signed_in_as(site, school["teacher"]), "/", "/book", **booking)
     assert on_page.status_code == 422
-    assert "at most 2 consecutive periods; this request has 3." in text(on_page)
-    assert '<span class="muted">(R-04)</span>' in text(on_page)
+    assert "at most 2 periods in a row; this booking has 3." in text(on_page)
+    assert '<small class="rule-code muted">Rule R-04</small>' in text(on_page)
     assert book(client, teacher, "f1", day, start_slot=2, end_slot=3).status_code == 201
 
 

@@ -250,7 +250,7 @@ def test_booked_through_the_api_then_refused_by_the_page(site, school):
     message = by_api.get_json()["error"]["message"]
     assert message == "STEM Lab Alpha is already booked by Ben Ito in period 4 (12:00–12:50)."
     words = page_text(on_page)
-    assert f"Already taken. {message} (R-03)" in words
+    assert f"Already taken. {message} Rule R-03" in words
     assert "Period 4 (12:00–12:50): booked by Ben Ito" in words
     suggested = by_api.get_json()["error"]["suggestions"][0]
     suggested_day = date.fromisoformat(suggested["date"])
@@ -280,7 +280,7 @@ def test_a_rule_refusal_reads_the_same_on_the_page_and_in_the_api(
     assert on_page.status_code == by_api.status_code == 422
     error = by_api.get_json()["error"]
     assert (error["code"], error["rule"]) == ("rule_violation", rule)
-    assert f"This booking is not allowed. {error['message']} ({rule})" in page_text(on_page)
+    assert f"This booking is not allowed. {error['message']} Rule {rule}" in page_text(on_page)
     fresh()
     assert stored() == before
 

@@ -128,7 +128,7 @@ def test_confirm_all_refused_on_one_date_confirms_none(site, school, request_):
         assert response.status_code == status
         words = item_of(response, request_)
         assert "The rules now refuse Tue 16 Jun:" in words and "(Sports day)" in words
-        assert "(R-07) Nothing was confirmed; decide the dates one by one below." in words
+        assert "(Sports day). Nothing was confirmed; decide the dates one by one below." in words
         assert "5 dates waiting" in words and "Confirm all" in words
         assert words.count("Waiting") == 5
         assert '<details class="series-dates" open>' in text(response)

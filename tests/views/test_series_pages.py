@@ -141,7 +141,7 @@ def test_a_repeating_booking_shows_every_date_before_anything_is_written(site, s
     dates = re.findall(r'<span class="occurrence-date">(\w{3} \d+ \w{3} \d{4})', text(preview))
     assert dates == [f"{d:%a %-d %b %Y}" for d in TUESDAYS]
     assert "Tue 2 Jun 2026 Free Tue 9 Jun 2026 Free" in words
-    assert "Tue 23 Jun 2026 Taken: booked by Ben Ito (period 3) (R-03)" in words
+    assert "Tue 23 Jun 2026 Taken: booked by Ben Ito (period 3) Rule R-03" in words
     assert "Book the 12 free dates" in words and "Book all" not in words
     change = re.search(r'href="([^"]+)"[^>]*>Change the pattern', text(preview)).group(1)
     assert "repeat=weekly" in html.unescape(change) and "weekdays=tue" in html.unescape(change)
@@ -337,7 +337,7 @@ def test_my_reservations_shows_a_series_as_one_item(site, school, ada_series, cr
     assert "All 13 dates" in item
     assert "Tue 2 Jun 2026 Confirmed Cancel this date… Cancel from here…" in item
     assert ("Tue 23 Jun 2026 Not booked STEM Lab Alpha is already booked by Ben Ito in period 3 "
-            "(11:00–11:50). (R-03)") in item  # fmt: skip
+            "(11:00–11:50). Rule R-03") in item  # fmt: skip
     body = text(page)
     assert body.count('<li id="ser-') == 1
     assert not any(f'id="res-{r["id"]}"' in body for r in ada_series["reservations"])
