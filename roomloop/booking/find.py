@@ -117,6 +117,7 @@ def find_rooms(account, wanted, now=None):
         wanted.end_slot,
         attendees=wanted.seats,
         window_end=series_window_end(wanted.day) if wanted.weekly else None,
+        for_self=True,  # the person searching is the one who would book
     )
     ctx = replace(rule_context(request, now), snapshot=snapshot)
     own = _own_booking_refusal(ctx, dates)

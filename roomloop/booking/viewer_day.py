@@ -56,7 +56,7 @@ def decide_day(account, facilities, day, states, now=None):
     columns = inspect(account).mapper.column_attrs
     person = SimpleNamespace(**{c.key: getattr(account, c.key) for c in columns})
     plain = {f.id: f for f in configured().facilities}
-    request = BookingRequest(None, person, day, 1, 1)
+    request = BookingRequest(None, person, day, 1, 1, for_self=True)  # her own grid: "You…"
     base = RuleContext(request, schedule, params, now, snapshot)
     mine = snapshot.held_by(account_id)
     busy = {h.slot for h in mine if h.date == day}  # periods the person holds a room in
