@@ -23,6 +23,9 @@ keeps the rate limits when ``ROOMLOOP_BENCH_REDIS_URL`` is set (else memory).
    steady rate (``*_paced``: 50 and 10 per second, an open loop, for the latency at a busy
    time); then one client alone reads some of each again (``availability_1``, ``grid_1``:
    the server's time without queueing).
+   Then, on the same server, the reports (``bench.booking_reports``): the XLSX export of
+   every seeded reservation (first byte, rows per second) and the usage report of the last
+   term and year of them, 20 calls each.
 4. Checks the database for double bookings, then prints a table and, on its last line, one
    JSON object with every figure.
 
@@ -46,6 +49,7 @@ from sqlalchemy import create_engine, make_url
 from . import ceiling
 from .booking_plan import booking_calls, make_plan, read_school
 from .booking_report import machine, print_report, summary
+from .booking_reports import measure_reports
 from .booking_seed import (
     BOOKING_WINDOW_DAYS,
     build,
@@ -211,8 +215,9 @@ def grid_calls(days, cookies):
     ]
 
 
-def measure_app(database_url, workers, threads, redis_url, plan, reads, series):
-    """Bookings (against the ceiling), series, then availability and grid reads, on one
+def measure_app(database_url, workers, threads, redis_url, plan, reads, series, seeded):
+    """Bookings (against the ceiling), series, availability and grid reads, then the
+    reports (an XLSX of every seeded reservation, usage of a term and a year), on one
     RoomLoop server."""
     availability, grid_days, teachers = reads
     with server(database_url, workers, threads, env=app_env(redis_url)) as up:
@@ -231,6 +236,7 @@ def measure_app(database_url, workers, threads, redis_url, plan, reads, series):
         # One client alone: the server's own time per request, without queueing.
         results["availability_1"] = run_load(up.url, availability[:SOLO_CALLS], 1)
         results["grid_1"] = run_load(up.url, grid[: SOLO_CALLS // 4], 1)
+        results["reports"] = measure_reports(up.url, database_url, seeded)
         up.output.seek(0)
         log = up.output.read().decode(errors="replace")
         results["server_tracebacks"] = log.count("Traceback")
@@ -266,7 +272,9 @@ def run(args, database_url):
     workers, threads = configured_shape(database_url)
     workers, threads = args.workers or workers, args.threads or threads
     reads = (availability, grid_days, teachers)
-    results = measure_app(database_url, workers, threads, args.redis_url, plan, reads, series)
+    results = measure_app(
+        database_url, workers, threads, args.redis_url, plan, reads, series, seeded
+    )
     print("Checking the database ...", flush=True)
     checks = check_integrity(engine, seeded.reservations)
     counts = row_counts(engine)
