@@ -255,7 +255,7 @@ def measure_app(database_url, workers, threads, redis_url, plan, reads, series, 
         # One client alone: the server's own time per request, without queueing.
         results["availability_1"] = run_load(up.url, availability[:SOLO_CALLS], 1)
         results["grid_1"] = run_load(up.url, grid[: SOLO_CALLS // 4], 1)
-        results["reports"] = measure_reports(up.url, database_url, seeded)
+        results["reports"] = measure_reports(up, database_url, seeded)
         up.output.seek(0)
         log = up.output.read().decode(errors="replace")
         results["server_tracebacks"] = log.count("Traceback")
