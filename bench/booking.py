@@ -14,8 +14,9 @@ keeps the rate limits when ``ROOMLOOP_BENCH_REDIS_URL`` is set (else memory).
    reach) and, beside it, the ceiling: ``bench.ceiling`` (Flask + SQLAlchemy, one INSERT
    per request) under the same gunicorn settings.
 3. 32 clients book (``bench.booking_plan``: about 10% must get 409), a fifth of the plan
-   at a time, each fifth sent first to the ceiling (the same bodies, a row each) and then
-   to RoomLoop, so that both meet the machine's changes of speed alike. Then 32 clients
+   at a time, each fifth sent to the ceiling (the same bodies, a row each, repeated so
+   that its round lasts about as long as RoomLoop's) and to RoomLoop, each first in turn,
+   so that both meet the machine's changes of speed alike. Then 32 clients
    book weekly series of 15 dates (``bench.series_plan``), and one client alone a few
    more (``series_1``). Then 8 clients read
    availability (``GET /v1/facilities/:id/availability``) and 8 signed-in browsers' worth
@@ -23,6 +24,9 @@ keeps the rate limits when ``ROOMLOOP_BENCH_REDIS_URL`` is set (else memory).
    steady rate (``*_paced``: 50 and 10 per second, an open loop, for the latency at a busy
    time); then one client alone reads some of each again (``availability_1``, ``grid_1``:
    the server's time without queueing).
+   Then, on the same server, the reports (``bench.booking_reports``): the XLSX export of
+   every seeded reservation (first byte, rows per second) and the usage report of the last
+   term and year of them, 20 calls each.
 4. Checks the database for double bookings, then prints a table and, on its last line, one
    JSON object with every figure.
 
@@ -46,6 +50,7 @@ from sqlalchemy import create_engine, make_url
 from . import ceiling
 from .booking_plan import booking_calls, make_plan, read_school
 from .booking_report import machine, print_report, summary
+from .booking_reports import measure_reports
 from .booking_seed import (
     BOOKING_WINDOW_DAYS,
     build,
@@ -118,7 +123,11 @@ def measure_bookings(up, database_url, workers, threads, plan):
 
     The machine's speed drifts from minute to minute (other work on the host): measured one
     after the other, RoomLoop and the ceiling could each catch a fast or a slow spell, and
-    the ratio swung by half between runs. In rounds, both see the same spells.
+    the ratio swung by half between runs. In rounds, both see the same spells. The ceiling
+    answers several times faster, so each of its rounds sends the bodies as many times over
+    as the previous pair's ratio says, to last about as long as RoomLoop's round: a spell
+    of a second then weighs on both alike instead of on the ceiling's short round alone.
+    Pairs alternate which side goes first, so a steady drift favours neither.
     """
     warmup, measured = plan
     ceiling.create_table(database_url)
@@ -126,19 +135,33 @@ def measure_bookings(up, database_url, workers, threads, plan):
         env = {"BENCH_CEILING_DATABASE_URL": database_url}
         with server(database_url, workers, threads, app="bench.ceiling:app", env=env) as bare:
             results = {"warmup": run_load(up.url, warmup, BOOKING_CLIENTS)}
-            run_load(bare.url, ceiling_rows(warmup), BOOKING_CLIENTS)
+            warm = run_load(bare.url, ceiling_rows(warmup), BOOKING_CLIENTS)
+            repeat = ceiling_repeat(results["warmup"].rps / warm.rps)
             rounds = []
             size = -(-len(measured) // BOOKING_ROUNDS)
-            for start in range(0, len(measured), size):
+            for n, start in enumerate(range(0, len(measured), size)):
                 bookings = measured[start : start + size]
-                bare_round = run_load(bare.url, ceiling_rows(bookings), BOOKING_CLIENTS)
-                rounds.append((bare_round, run_load(up.url, bookings, BOOKING_CLIENTS)))
+                bare_calls = ceiling_rows(bookings) * repeat
+                if n % 2:  # RoomLoop first in every other pair
+                    booking = run_load(up.url, bookings, BOOKING_CLIENTS)
+                    bare_round = run_load(bare.url, bare_calls, BOOKING_CLIENTS)
+                else:
+                    bare_round = run_load(bare.url, bare_calls, BOOKING_CLIENTS)
+                    booking = run_load(up.url, bookings, BOOKING_CLIENTS)
+                rounds.append((bare_round, booking))
+                repeat = ceiling_repeat(booking.rps / bare_round.rps)
     finally:
         ceiling.drop_table(database_url)
     results["ceiling"] = Result.combined([bare_round for bare_round, _ in rounds])
     results["booking"] = Result.combined([booking for _, booking in rounds])
     results["round_ratios"] = [booking.rps / bare_round.rps for bare_round, booking in rounds]
     return results
+
+
+def ceiling_repeat(ratio):
+    """How many times over the ceiling's round sends the bodies, for a RoomLoop / ceiling
+    speed ``ratio``: about as long as RoomLoop's round, from once to eight times."""
+    return max(1, min(8, round(1 / ratio))) if ratio > 0 else 8
 
 
 def ceiling_rows(bookings):
@@ -211,8 +234,9 @@ def grid_calls(days, cookies):
     ]
 
 
-def measure_app(database_url, workers, threads, redis_url, plan, reads, series):
-    """Bookings (against the ceiling), series, then availability and grid reads, on one
+def measure_app(database_url, workers, threads, redis_url, plan, reads, series, seeded):
+    """Bookings (against the ceiling), series, availability and grid reads, then the
+    reports (an XLSX of every seeded reservation, usage of a term and a year), on one
     RoomLoop server."""
     availability, grid_days, teachers = reads
     with server(database_url, workers, threads, env=app_env(redis_url)) as up:
@@ -231,6 +255,7 @@ def measure_app(database_url, workers, threads, redis_url, plan, reads, series):
         # One client alone: the server's own time per request, without queueing.
         results["availability_1"] = run_load(up.url, availability[:SOLO_CALLS], 1)
         results["grid_1"] = run_load(up.url, grid[: SOLO_CALLS // 4], 1)
+        results["reports"] = measure_reports(up, database_url, seeded)
         up.output.seek(0)
         log = up.output.read().decode(errors="replace")
         results["server_tracebacks"] = log.count("Traceback")
@@ -266,7 +291,9 @@ def run(args, database_url):
     workers, threads = configured_shape(database_url)
     workers, threads = args.workers or workers, args.threads or threads
     reads = (availability, grid_days, teachers)
-    results = measure_app(database_url, workers, threads, args.redis_url, plan, reads, series)
+    results = measure_app(
+        database_url, workers, threads, args.redis_url, plan, reads, series, seeded
+    )
     print("Checking the database ...", flush=True)
     checks = check_integrity(engine, seeded.reservations)
     counts = row_counts(engine)

@@ -29,5 +29,5 @@ def export_reservations_csv():
 
 @bp.get("/reports/export.xlsx")
 def export_reservations_xlsx():
-    """Send the range's reservations as an Excel workbook, written to a temporary file."""
+    """Stream the range's reservations as an Excel workbook, one row each, in constant memory."""
     return xlsx_response(requested_scope())

@@ -1,8 +1,9 @@
 """Reporting: how rooms are used, and the reservations of a range as files.
 
-Holds the usage aggregates (``usage``), the streamed CSV and XLSX exports (``exports``) and
-the spreadsheet cell rules that keep text from running as a formula (``spreadsheets``),
-which the accounts' CSV files share.
+Holds the usage aggregates (``usage``), the streamed CSV and XLSX exports (``exports``; the
+workbook itself is written, as it is sent, by ``workbooks``) and the spreadsheet cell rules
+that keep text from running as a formula (``spreadsheets``), which the accounts' CSV files
+share.
 """
 
 from .exports import NO_STORE, csv_response, xlsx_response

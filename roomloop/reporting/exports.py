@@ -1,20 +1,13 @@
 """Reservation exports for finance and heads of department: one row per reservation, as
 CSV or as an Excel workbook.
 
-Both read the database a batch at a time (a server-side cursor on PostgreSQL), so memory
-stays flat however long the range. The CSV is produced while it is sent; the workbook is
-written row by row to a temporary file by openpyxl's write-only mode, then sent.
+Both read the database a batch at a time (a server-side cursor on PostgreSQL) and are
+produced while they are sent, so the first bytes leave at once and memory stays flat however
+long the range.
 ``csv_response`` and ``xlsx_response`` wrap them as downloads, for the API and the pages alike.
 """
 
-import tempfile
-
-from flask import Response, send_file, stream_with_context
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from flask import Response, stream_with_context
 from sqlalchemy import String, case, cast, func, select
 
 from ..booking import get_schedule
@@ -22,6 +15,7 @@ from ..errors import ValidationError
 from ..extensions import db
 from ..models import Account, Facility, Reservation
 from .spreadsheets import csv_chunks, neutralised, utc_timestamp_text
+from .workbooks import MAX_ROWS, MIMETYPE, workbook_chunks
 
 # (column, width in an Excel sheet)
 COLUMNS = (
@@ -47,12 +41,9 @@ COLUMNS = (
     ("checked_in_at", 21),
 )
 HEADER = tuple(name for name, _ in COLUMNS)
-TEXT_COLUMNS = frozenset(
-    {"facility", "building", "user", "email", "department", "purpose", "cancel_reason"}
-)
 BATCH = 2_000
-XLSX_MAX_ROWS = 1_048_576 - 1  # a sheet's rows, less the header
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MAX_ROWS = MAX_ROWS - 1  # a sheet's rows, less the header
+XLSX_MIMETYPE = MIMETYPE
 # Reports name people and what they booked: no copy should stay in a shared cache.
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -134,37 +125,16 @@ def export_csv(scope):
     return csv_chunks(HEADER, _statement(scope, columns), BATCH)
 
 
-def write_xlsx(scope, fileobj):
-    """Write the export as one sheet to ``fileobj``; refuse a range a sheet cannot hold.
+def export_xlsx(scope):
+    """Yield the export as a one-sheet workbook, written row by row as it is sent.
 
     Every text cell is written as text: a purpose such as ``=1+1`` is shown, never run.
     Timestamps are UTC, as the header says.
     """
-    total = count_rows(scope)
-    if total > XLSX_MAX_ROWS:
-        raise ValidationError(
-            {
-                "to": f"The range holds {total:,} reservations and a sheet holds at most "
-                f"{XLSX_MAX_ROWS:,}; choose a shorter range or download CSV."
-            }
-        )
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Reservations")
-    for index, (_, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{total + 1}"
-    bold = Font(bold=True)
-    sheet.append([_header_cell(sheet, name, bold) for name in HEADER])
-    text_at = [name in TEXT_COLUMNS for name in HEADER]
-    for row in export_rows(scope):
-        sheet.append(
-            [
-                _text_cell(sheet, value) if is_text else value
-                for value, is_text in zip(row, text_at, strict=True)
-            ]
-        )
-    workbook.save(fileobj)
+    columns = [
+        (f"{name} (UTC)" if name.endswith("_at") else name, width) for name, width in COLUMNS
+    ]
+    return workbook_chunks("Reservations", columns, export_rows(scope))
 
 
 def csv_response(scope):
@@ -178,41 +148,21 @@ def csv_response(scope):
 
 
 def xlsx_response(scope):
-    """The export as an Excel download, written to a temporary file first.
+    """The export as an Excel download, streamed while it is written, in constant memory.
 
     Raises ``ValidationError`` before anything is sent when a sheet cannot hold the range.
     """
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 - send_file closes it once sent
-    try:
-        write_xlsx(scope, spool)
-    except BaseException:
-        spool.close()
-        raise
-    spool.seek(0)
-    response = send_file(
-        spool,
+    total = count_rows(scope)
+    if total > XLSX_MAX_ROWS:
+        raise ValidationError(
+            {
+                "to": f"The range holds {total:,} reservations and a sheet holds at most "
+                f"{XLSX_MAX_ROWS:,}; choose a shorter range or download CSV."
+            }
+        )
+    filename = export_filename(scope, "xlsx")
+    return Response(
+        stream_with_context(export_xlsx(scope)),
         mimetype=XLSX_MIMETYPE,
-        as_attachment=True,
-        download_name=export_filename(scope, "xlsx"),
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **NO_STORE},
     )
-    response.headers.update(NO_STORE)
-    return response
-
-
-def _header_cell(sheet, name, font):
-    cell = WriteOnlyCell(sheet, value=f"{name} (UTC)" if name.endswith("_at") else name)
-    cell.font = font
-    return cell
-
-
-def _text_cell(sheet, value):
-    """``value`` as a text cell; openpyxl would otherwise store ``=...`` as a formula."""
-    if not value:
-        return value
-    if ILLEGAL_CHARACTERS_RE.search(value):  # control characters a sheet cannot hold
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not value.startswith("="):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell

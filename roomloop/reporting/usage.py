@@ -1,8 +1,9 @@
 """Usage reports: how much of the bookable time was booked, per facility, department,
 weekday and slot.
 
-Everything is counted by the database (GROUP BY over the range), never by loading
-reservations; only the calendar of bookable days is worked out here, day by day.
+Everything is counted by the database (GROUP BY over the range, each count answered by an
+index alone), never by loading reservations; only the calendar of bookable days, and
+weekdays from the per-day counts, are worked out here.
 
 Definitions, in the README too:
 - ``reservations``: pending or confirmed reservations in the range; ``cancellations``: the
@@ -20,7 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import case, extract, func, select
+from sqlalchemy import case, func, or_, select
 
 from ..booking import NO_SHOW, get_schedule, school_days, term_of, terms_from
 from ..errors import ValidationError
@@ -134,34 +135,65 @@ def usage_report(scope):
     bookable_days = _bookable_days(scope, facilities, school_wide, own, school_weekdays)
     days_per_weekday = sum(bookable_days.values(), Counter())
     total_days = sum(days_per_weekday.values())
-    open_facilities = {f.id for f in facilities if f.status != "closed"}
 
     total = Measures()
     by_facility, by_weekday = defaultdict(Measures), defaultdict(Measures)
     by_slot, by_cell = defaultdict(Measures), defaultdict(Measures)
-    on_blackout = _held_on_blackout_days(scope, school_wide, own)
-    for facility_id, weekday, slot, held in _held_slots(scope):
-        bookable = (
-            facility_id in open_facilities and weekday in school_weekdays and slot in schedule
-        )
-        for measures in (
-            total,
-            by_facility[facility_id],
-            by_weekday[weekday],
-            by_slot[slot],
-            by_cell[weekday, slot],
-        ):
+    # Held slots, counted twice: by day and period (for weekdays and periods) and by
+    # facility. Both start as bookable; the few that are not are then taken off each.
+    held_on = {}
+    for day, slot, held in _held_by_day_and_slot(scope):
+        weekday = day.isoweekday()
+        held_on[day, slot] = held
+        for measures in (total, by_weekday[weekday], by_slot[slot], by_cell[weekday, slot]):
             measures.slots_booked += held
-            measures.slots_on_bookable += (
-                held - on_blackout[facility_id, weekday, slot] if bookable else 0
-            )
-    for facility_id, weekday, status, number, no_shows in _reservations(scope):
-        for measures in (total, by_facility[facility_id], by_weekday[weekday]):
-            if status == "cancelled":
-                measures.cancellations += number
-                measures.no_shows += no_shows
-            else:
-                measures.reservations += number
+            measures.slots_on_bookable += held
+    for facility_id, held in _counted_by(scope, HeldSlot, HeldSlot.facility_id, Facility):
+        by_facility[facility_id].slots_booked += held
+        by_facility[facility_id].slots_on_bookable += held
+    closed = {f.id for f in facilities if f.status == "closed"}
+    blacked_out = school_wide.union(*own.values())  # for every facility, or for some
+    unbookable = _unbookable_held_slots(
+        scope,
+        days={
+            day
+            for day, _ in held_on
+            if day in blacked_out or day.isoweekday() not in school_weekdays
+        },
+        slots={slot for _, slot in held_on if slot not in schedule},
+        facilities={f for f in closed if by_facility[f].slots_booked},
+    )
+    for facility_id, day, slot in unbookable:
+        if (
+            facility_id in closed
+            or slot not in schedule
+            or day.isoweekday() not in school_weekdays
+            or day in school_wide
+            or day in own.get(facility_id, ())
+        ):
+            weekday = day.isoweekday()
+            for measures in (
+                total,
+                by_facility[facility_id],
+                by_weekday[weekday],
+                by_slot[slot],
+                by_cell[weekday, slot],
+            ):
+                measures.slots_on_bookable -= 1
+
+    # Reservations: every status counted by day and by facility, then the cancelled ones
+    # (few) read one by one and moved from reservations to cancellations.
+    for day, number in _reservations_by_day(scope):
+        total.reservations += number
+        by_weekday[day.isoweekday()].reservations += number
+    for facility_id, number in _counted_by(scope, Reservation, Reservation.facility_id, Facility):
+        by_facility[facility_id].reservations += number
+    cancelled = _cancelled(scope)
+    for facility_id, day, _, no_show in cancelled:
+        for measures in (total, by_facility[facility_id], by_weekday[day.isoweekday()]):
+            measures.reservations -= 1
+            measures.cancellations += 1
+            measures.no_shows += no_show
 
     return {
         **scope.describe(),
@@ -175,7 +207,7 @@ def usage_report(scope):
             }
             for f in facilities
         ],
-        "by_department": _by_department(scope),
+        "by_department": _by_department(scope, cancelled),
         "by_weekday": [
             {
                 "weekday": weekday,
@@ -262,86 +294,100 @@ def _days(first, last):
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def _iso_weekday(column):
-    """The ISO weekday (Monday 1 .. Sunday 7) of a date column, computed by the database."""
-    dow = extract("dow", column)  # 0 is Sunday, on SQLite and PostgreSQL alike
-    return case((dow == 0, 7), else_=dow)
+# Each query below is answered by an index alone, in its order, without sorting the range's
+# rows: a year of a large school is hundreds of thousands of them.
 
 
-def _held_slots(scope):
-    """Rows of (facility id, weekday, slot, slots held)."""
-    weekday = _iso_weekday(HeldSlot.date)
-    stmt = select(HeldSlot.facility_id, weekday, HeldSlot.slot, func.count()).group_by(
-        HeldSlot.facility_id, weekday, HeldSlot.slot
-    )
-    stmt = scope.filter(stmt, HeldSlot.date, HeldSlot.facility_id, HeldSlot.account_id)
-    return [(f, int(day), slot, held) for f, day, slot, held in db.session.execute(stmt)]
+def _held_by_day_and_slot(scope):
+    """Rows of (date, slot, slots held), by the index over (date, slot, facility)."""
+    stmt = select(HeldSlot.date, HeldSlot.slot, func.count()).group_by(HeldSlot.date, HeldSlot.slot)
+    return db.session.execute(
+        scope.filter(stmt, HeldSlot.date, HeldSlot.facility_id, HeldSlot.account_id)
+    ).all()
 
 
-def _held_on_blackout_days(scope, school_wide, own):
-    """Slots held on the range's blackout days, by (facility id, weekday, slot).
+def _counted_by(scope, model, column, parent):
+    """Rows of (id, rows of ``model`` in the scope) for ``column``, a reference to ``parent``.
 
-    Blackout days are few, so they are asked for by date; which of them black out which
-    facility is then told apart here.
+    ``column IN (every parent)`` makes the database walk the index that starts with
+    ``column`` one parent at a time, already grouped, instead of sorting the whole range.
     """
-    days = school_wide.union(*own.values())
-    counts = Counter()
-    if not days:
-        return counts
-    stmt = select(HeldSlot.facility_id, HeldSlot.date, HeldSlot.slot, func.count()).group_by(
-        HeldSlot.facility_id, HeldSlot.date, HeldSlot.slot
+    stmt = (
+        select(column, func.count())
+        .where(column.in_(select(parent.id).scalar_subquery()))
+        .group_by(column)
     )
-    stmt = scope.filter(stmt, HeldSlot.date, HeldSlot.facility_id, HeldSlot.account_id)
-    for facility_id, day, slot, held in db.session.execute(stmt.where(HeldSlot.date.in_(days))):
-        if day in school_wide or day in own.get(facility_id, ()):
-            counts[facility_id, day.isoweekday(), slot] += held
-    return counts
+    return db.session.execute(
+        scope.filter(stmt, model.date, model.facility_id, model.account_id)
+    ).all()
 
 
-def _reservations(scope):
-    """Rows of (facility id, weekday, status, reservations, of which no-shows)."""
-    weekday = _iso_weekday(Reservation.date)
-    stmt = select(
-        Reservation.facility_id, weekday, Reservation.status, func.count(), func.sum(NO_SHOWN)
-    ).group_by(Reservation.facility_id, weekday, Reservation.status)
-    stmt = scope.filter(stmt, Reservation.date, Reservation.facility_id, Reservation.account_id)
-    return [
-        (f, int(day), status, n, int(no_shows))
-        for f, day, status, n, no_shows in db.session.execute(stmt)
+def _unbookable_held_slots(scope, days, slots, facilities):
+    """(facility id, date, slot) of the held slots that might not be bookable: on ``days``,
+    in ``slots`` the bell schedule no longer has, or of closed ``facilities``. Usually none."""
+    conditions = [
+        column.in_(values)
+        for column, values in (
+            (HeldSlot.date, days),
+            (HeldSlot.slot, slots),
+            (HeldSlot.facility_id, facilities),
+        )
+        if values
     ]
+    if not conditions:
+        return []
+    stmt = select(HeldSlot.facility_id, HeldSlot.date, HeldSlot.slot).where(or_(*conditions))
+    return db.session.execute(
+        scope.filter(stmt, HeldSlot.date, HeldSlot.facility_id, HeldSlot.account_id)
+    ).all()
+
+
+def _reservations_by_day(scope):
+    """Rows of (date, reservations of any status)."""
+    stmt = select(Reservation.date, func.count()).group_by(Reservation.date)
+    return db.session.execute(
+        scope.filter(stmt, Reservation.date, Reservation.facility_id, Reservation.account_id)
+    ).all()
+
+
+def _cancelled(scope):
+    """Rows of (facility id, date, account id, 1 if a no-show else 0), one per cancellation."""
+    stmt = select(
+        Reservation.facility_id, Reservation.date, Reservation.account_id, NO_SHOWN
+    ).where(Reservation.status == "cancelled")
+    return db.session.execute(
+        scope.filter(stmt, Reservation.date, Reservation.facility_id, Reservation.account_id)
+    ).all()
 
 
 # 1 for a booking released because nobody checked in.
 NO_SHOWN = case((Reservation.cancel_reason == NO_SHOW, 1), else_=0)
 
 
-def _by_department(scope):
+def _by_department(scope, cancelled):
     """Departments by slots booked, most first: reservations, slots booked, cancellations
-    and no-shows."""
-    cancelled = Reservation.status == "cancelled"
-    slots = Reservation.end_slot - Reservation.start_slot + 1
-    stmt = (
-        select(
-            Account.department,
-            func.sum(case((cancelled, 0), else_=1)),
-            func.sum(case((cancelled, 0), else_=slots)),
-            func.sum(case((cancelled, 1), else_=0)),
-            func.sum(NO_SHOWN),
-        )
-        .join(Account, Account.id == Reservation.account_id)
-        .group_by(Account.department)
+    and no-shows. Counted per account, then added up by each account's department."""
+    department_of = dict(db.session.execute(select(Account.id, Account.department)).all())
+    rows = {}
+
+    def row(account_id):
+        department = department_of[account_id]
+        if department not in rows:
+            rows[department] = dict.fromkeys(
+                ("reservations", "slots_booked", "cancellations", "no_shows"), 0
+            )
+        return rows[department]
+
+    for account_id, number in _counted_by(scope, Reservation, Reservation.account_id, Account):
+        row(account_id)["reservations"] += number
+    for account_id, held in _counted_by(scope, HeldSlot, HeldSlot.account_id, Account):
+        row(account_id)["slots_booked"] += held
+    for _, _, account_id, no_show in cancelled:
+        counts = row(account_id)
+        counts["reservations"] -= 1
+        counts["cancellations"] += 1
+        counts["no_shows"] += no_show
+    return sorted(
+        ({"department": department, **counts} for department, counts in rows.items()),
+        key=lambda row: (-row["slots_booked"], row["department"]),
     )
-    stmt = scope.filter(stmt, Reservation.date, Reservation.facility_id, Reservation.account_id)
-    rows = [
-        {
-            "department": department,
-            "reservations": int(reservations),
-            "slots_booked": int(slots_booked),
-            "cancellations": int(cancellations),
-            "no_shows": int(no_shows),
-        }
-        for department, reservations, slots_booked, cancellations, no_shows in db.session.execute(
-            stmt
-        )
-    ]
-    return sorted(rows, key=lambda row: (-row["slots_booked"], row["department"]))
