@@ -18,9 +18,10 @@ from conftest import school_day, store
 
 
 def alone(facility, account, day, period):
-    """What the rules answer one booking of ``period``, decided on its own."""
+    """What the rules answer ``account`` booking ``period`` for herself, decided on its own."""
+    request = BookingRequest(facility, account, day, period, period, for_self=True)
     try:
-        evaluate(rule_context(BookingRequest(facility, account, day, period, period)))
+        evaluate(rule_context(request))
     except RuleViolation as refusal:
         return refusal.rule, refusal.message
     return None

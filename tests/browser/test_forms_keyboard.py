@@ -121,15 +121,17 @@ def test_a_refused_booking_puts_the_reason_in_focus_and_in_view(page, server, sc
 
 
 def test_a_refused_quota_speaks_to_the_teacher(page, server, school, create_reservation):
-    """R-06 in her words: how many periods she has that week and what the limit is."""
+    """R-06 in her words: how many periods she has that week and what the limit is. (The
+    grid says "Quota used" once her quota is used; here it is used up, by bookings made
+    elsewhere, while her form is open.)"""
     day = school["day"]
     monday = day - timedelta(days=day.weekday())
+    sign_in(page, "Ada Park", grid_path(day))
+    _cell, panel = open_form_by_keyboard(page, "STEM Lab Beta", 2)
     room = db.session.scalar(db.select(Facility).where(Facility.code == "m101"))
     for n in range(5):  # periods 5-8 in Room 101 every weekday: 20, the default limit
         create_reservation(room, school["ada"], monday + timedelta(days=n), 5, 8)
 
-    sign_in(page, "Ada Park", grid_path(day))
-    _cell, panel = open_form_by_keyboard(page, "STEM Lab Beta", 2)
     panel.get_by_label("Purpose").fill("Year 9 titration")
     panel.get_by_role("button", name="Book").click()
 

@@ -113,7 +113,7 @@ def test_a_room_for_another_department_says_whose_it_is(site, create_account, cr
     art = signed_in(site, create_account(name="Cy Art", department="Art"))
 
     kind, _, _, words = named(grid_of(science, day), "Art Studio, period 1,")
-    assert (kind, words) == ("refused", "P1 · 09:00 Art only Art Studio is reserved for Art. R-08")
+    assert (kind, words) == ("refused", "P1 · 09:00 Art only Art Studio is only for Art. R-08")
     assert "free. Book it" in text(grid_of(art, day))
 
 
