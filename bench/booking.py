@@ -50,7 +50,7 @@ from sqlalchemy import create_engine, make_url
 from . import ceiling
 from .booking_plan import booking_calls, make_plan, read_school
 from .booking_report import machine, print_report, summary
-from .booking_reports import measure_reports
+from .booking_reports import cpu_seconds, measure_reports
 from .booking_seed import (
     BOOKING_WINDOW_DAYS,
     build,
@@ -137,17 +137,17 @@ def measure_bookings(up, database_url, workers, threads, plan):
             results = {"warmup": run_load(up.url, warmup, BOOKING_CLIENTS)}
             warm = run_load(bare.url, ceiling_rows(warmup), BOOKING_CLIENTS)
             repeat = ceiling_repeat(results["warmup"].rps / warm.rps)
-            rounds = []
+            rounds, cpu = [], {"booking": [0.0, 0], "ceiling": [0.0, 0]}
             size = -(-len(measured) // BOOKING_ROUNDS)
             for n, start in enumerate(range(0, len(measured), size)):
                 bookings = measured[start : start + size]
                 bare_calls = ceiling_rows(bookings) * repeat
                 if n % 2:  # RoomLoop first in every other pair
-                    booking = run_load(up.url, bookings, BOOKING_CLIENTS)
-                    bare_round = run_load(bare.url, bare_calls, BOOKING_CLIENTS)
+                    booking = timed_load(up, bookings, cpu, "booking")
+                    bare_round = timed_load(bare, bare_calls, cpu, "ceiling")
                 else:
-                    bare_round = run_load(bare.url, bare_calls, BOOKING_CLIENTS)
-                    booking = run_load(up.url, bookings, BOOKING_CLIENTS)
+                    bare_round = timed_load(bare, bare_calls, cpu, "ceiling")
+                    booking = timed_load(up, bookings, cpu, "booking")
                 rounds.append((bare_round, booking))
                 repeat = ceiling_repeat(booking.rps / bare_round.rps)
     finally:
@@ -155,7 +155,20 @@ def measure_bookings(up, database_url, workers, threads, plan):
     results["ceiling"] = Result.combined([bare_round for bare_round, _ in rounds])
     results["booking"] = Result.combined([booking for _, booking in rounds])
     results["round_ratios"] = [booking.rps / bare_round.rps for bare_round, booking in rounds]
+    results["server_cpu_ms"] = {side: s * 1000 / n for side, (s, n) in cpu.items()}
     return results
+
+
+def timed_load(server, calls, cpu, side):
+    """``run_load`` on ``server``, adding its workers' CPU seconds and the requests to
+    ``cpu[side]``: the work per request, which follows the machine's load far less than the
+    wall clock does."""
+    pids = server.worker_pids
+    before = cpu_seconds(pids)
+    result = run_load(server.url, calls, BOOKING_CLIENTS)
+    cpu[side][0] += cpu_seconds(pids) - before
+    cpu[side][1] += len(calls)
+    return result
 
 
 def ceiling_repeat(ratio):

@@ -5,10 +5,10 @@ Run: ``python -m bench.booking_profile [--rows N] [--bookings N]``. On the distr
 ``ROOMLOOP_BENCH_DATABASE_URL`` names one) it sends the booking benchmark's plan through the
 test client:
 
-1. timed, without a profiler: milliseconds per accepted booking (201) and per refusal
-   (409), SQL statements per request by the code that issued them, and the time spent
-   inside write transactions (on SQLite, RoomLoop begins every POST's transaction with
-   BEGIN IMMEDIATE, so that time is held under the database's single write lock);
+1. timed, without a profiler: milliseconds (wall clock and the process's CPU time) per
+   accepted booking (201) and per refusal (409), SQL statements per request by the code
+   that issued them, the time spent inside transactions, and within them the time under
+   SQLite's single write lock (from BEGIN IMMEDIATE to the commit);
 2. under cProfile: the cumulative time per request of the steps of the booking path, and
    the functions with the most time of their own.
 """
@@ -62,12 +62,18 @@ STEPS = [
     ("rate limit check (incl. find_bearer, its key)", "flask_limiter/", "_check_request_limit"),
     ("parse_json (pydantic)", "roomloop/schemas.py", "parse_json"),
     ("facility lookup (_find)", "roomloop/api/reservations.py", "_find"),
-    ("create_reservation", "roomloop/booking.py", "create_reservation"),
-    ("  evaluate: rules R-01..R-11", "roomloop/rules.py", "evaluate"),
-    ("    suggest_alternatives (409 only)", "roomloop/availability.py", "suggest_alternatives"),
+    ("create_reservation", "roomloop/booking/operations.py", "create_reservation"),
+    ("  evaluate: rules R-01..R-11", "roomloop/booking/rules.py", "evaluate"),
+    (
+        "    suggest_alternatives (409 only)",
+        "roomloop/booking/availability.py",
+        "suggest_alternatives",
+    ),
     ("  configured (settings etc., all callers)", "roomloop/configured.py", "configured"),
     ("  session.flush: INSERTs", "sqlalchemy/orm/session.py", "flush"),
-    ("  record_event: outbox", "roomloop/webhooks.py", "record_event"),
+    ("  account_unchanged (in the write lock)", "roomloop/booking/rules.py", "account_unchanged"),
+    ("  prepare_outbox: event, emails", "roomloop/outbox/events.py", "prepare_outbox"),
+    ("  write_outbox: their INSERTs", "roomloop/outbox/events.py", "write_outbox"),
     ("  session.commit", "sqlalchemy/orm/session.py", "commit"),
     ("reservation_resource (all calls)", "roomloop/resources.py", "reservation_resource"),
     ("JSON response (Flask make_response)", "flask/app.py", "make_response"),
@@ -83,6 +89,7 @@ class SqlMeter:
     def __init__(self, engine):
         self.by_caller, self.by_statement = Counter(), Counter()
         self.statements, self.in_transaction, self._began = 0, 0.0, None
+        self.in_write_lock, self._locked = 0.0, None  # from BEGIN IMMEDIATE to its end
         self.engine = engine
         self.listeners = [
             ("before_cursor_execute", self.on_statement),
@@ -99,6 +106,8 @@ class SqlMeter:
 
     def on_statement(self, _conn, _cursor, statement, *_args):
         self.statements += 1
+        if statement.startswith("BEGIN IMMEDIATE"):
+            self._locked = time.perf_counter()
         self.by_caller[caller()] += 1
         match = STATEMENT.match(statement)
         verb, table = (match.group(1).upper(), match.group(2)) if match else ("other", "")
@@ -114,11 +123,14 @@ class SqlMeter:
         if self._began is not None:
             self.in_transaction += time.perf_counter() - self._began
             self._began = None
+        if self._locked is not None:
+            self.in_write_lock += time.perf_counter() - self._locked
+            self._locked = None
 
     def reset(self):
         self.by_caller.clear()
         self.by_statement.clear()
-        self.statements, self.in_transaction = 0, 0.0
+        self.statements, self.in_transaction, self.in_write_lock = 0, 0.0, 0.0
 
 
 def caller():
@@ -149,19 +161,24 @@ def timed_pass(client, meter, calls, label=None):
     figures = {}
     for call in calls:
         meter.reset()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         status = send(client, call)
         elapsed = (time.perf_counter() - started) * 1000
+        cpu = (time.process_time() - cpu) * 1000
         answer = str(label or status)
         if "Authorization" in call.headers:
             touched = meter.by_statement["UPDATE api_tokens"] > 0
             answer += f", {'first' if touched else 'later'} use of its key in a minute"
         f = figures.setdefault(
-            answer, {"ms": [], "sql": 0, "tx_ms": 0.0, "callers": Counter(), "kinds": Counter()}
+            answer,
+            {"ms": [], "cpu_ms": 0.0, "sql": 0, "tx_ms": 0.0, "lock_ms": 0.0}
+            | {"callers": Counter(), "kinds": Counter()},
         )
         f["ms"].append(elapsed)
+        f["cpu_ms"] += cpu
         f["sql"] += meter.statements
         f["tx_ms"] += meter.in_transaction * 1000
+        f["lock_ms"] += meter.in_write_lock * 1000
         f["callers"].update(meter.by_caller)
         f["kinds"].update(meter.by_statement)
     return figures
@@ -184,8 +201,10 @@ def print_timed(figures, database):
         n = len(f["ms"])
         print(
             f"  {status}: {n} requests, mean {statistics.mean(f['ms']):.1f} ms, median "
-            f"{statistics.median(f['ms']):.1f} ms; {f['sql'] / n:.1f} SQL statements per request; "
-            f"{f['tx_ms'] / n:.1f} ms per request inside transactions"
+            f"{statistics.median(f['ms']):.1f} ms, CPU {f['cpu_ms'] / n:.2f} ms; "
+            f"{f['sql'] / n:.1f} SQL statements per request; "
+            f"{f['tx_ms'] / n:.1f} ms per request inside transactions, "
+            f"{f['lock_ms'] / n:.2f} ms holding the write lock (BEGIN IMMEDIATE to its end)"
         )
         print("    statements per request, by the code that issued them:")
         for name, count in f["callers"].most_common():

@@ -21,7 +21,8 @@ from ..auth.permissions import (
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..models import Account, HeldSlot, Reservation, new_public_id, utcnow
-from ..outbox import record_event, subscribed_endpoints
+from ..outbox import prepare_outbox, record_event, subscribed_endpoints, write_outbox
+from ..outbox.events import Outbox
 from ..resources import reservation_resource, series_resource
 from ..sqlite import commit_keeping_loaded, writing
 from .availability import suggest_alternatives
@@ -131,46 +132,30 @@ def create_reservation(
     # One person's bookings are decided one after another. On PostgreSQL the person's row
     # is locked first and the decision made under the lock. On SQLite the decision is made
     # before the write lock, so that other bookings write meanwhile, and inside the lock
-    # only what could have changed since is read again.
+    # only what could have changed since is read again. Everything the booking writes is
+    # worked out before the lock too, which it then holds for the INSERTs alone.
     locked = lock_account(account)
     ctx = rule_context(request, now)
     with suggesting(ctx):
         outcome = evaluate(ctx)
     endpoints = subscribed_endpoints("reservation.created")
+    booking = _new_booking(request, purpose, outcome, schedule, endpoints)
     with suggesting(ctx), writing():
         if not locked and not account_unchanged(ctx):
             # The person booked or cancelled meanwhile: decide again on what is there now.
             ctx = rule_context(request, now)
-            outcome = evaluate(ctx)
-        now_utc = utcnow()
-        values = dict(
-            public_id=new_public_id("res_"),
-            facility_id=facility.id,
-            account_id=account.id,
-            date=day,
-            start_slot=start_slot,
-            end_slot=end_slot,
-            purpose=purpose,
-            attendees=attendees,
-            status=outcome.status,
-            rules=rules_record(outcome),
-            cancel_reason=None,
-            cancelled_by_id=None,
-            checked_in_at=None,
-            created_at=now_utc,
-            updated_at=now_utc,
-        )
+            booking = _new_booking(request, purpose, evaluate(ctx), schedule, endpoints)
         # Core INSERTs: an ORM flush of the new row took three times as long, all of it
         # inside the write lock, and nothing here needs the row as an object.
         connection = db.session.connection()
         try:
-            added = connection.execute(insert(Reservation.__table__), values)
+            added = connection.execute(INSERT_RESERVATION, booking.values)
             reservation_id = added.inserted_primary_key[0]
             held = dict(
                 reservation_id=reservation_id, facility_id=facility.id, account_id=account.id
             )
             connection.execute(
-                insert(HeldSlot.__table__),
+                INSERT_HELD_SLOTS,
                 [held | {"date": day, "slot": n} for n in request.slot_numbers],
             )
         except IntegrityError:
@@ -179,11 +164,50 @@ def create_reservation(
             db.session.rollback()
             evaluate(rule_context(request, now))
             raise
-        new = SimpleNamespace(**values, facility=facility, account=account, series=None)
-        resource = reservation_resource(new, schedule)
-        record_event("reservation.created", resource, endpoints)
+        write_outbox(booking.outbox)
         db.session.commit()
+    resource = booking.outbox.events[0]["data"]
     return Booked(reservation_id, resource)
+
+
+class NewBooking(NamedTuple):
+    values: dict  # the reservation's row
+    outbox: Outbox  # its event and emails
+
+
+def _new_booking(request, purpose, outcome, schedule, endpoints):
+    """The rows a booking decided as ``outcome`` writes, but for ids the INSERTs give."""
+    now_utc = utcnow()
+    values = dict(
+        public_id=new_public_id("res_"),
+        facility_id=request.facility.id,
+        account_id=request.account.id,
+        date=request.date,
+        start_slot=request.start_slot,
+        end_slot=request.end_slot,
+        purpose=purpose,
+        attendees=request.attendees,
+        status=outcome.status,
+        rules=rules_record(outcome),
+        cancel_reason=None,
+        cancelled_by_id=None,
+        checked_in_at=None,
+        created_at=now_utc,
+        updated_at=now_utc,
+    )
+    new = SimpleNamespace(**values, facility=request.facility, account=request.account, series=None)
+    event = {
+        "public_id": new_public_id("evt_"),
+        "type": "reservation.created",
+        "data": reservation_resource(new, schedule),
+        "created_at": now_utc,
+    }
+    return NewBooking(values, prepare_outbox([event], {"reservation.created": endpoints}))
+
+
+# Built once: every booking runs them.
+INSERT_RESERVATION = insert(Reservation.__table__)
+INSERT_HELD_SLOTS = insert(HeldSlot.__table__)
 
 
 def lock_account(account):

@@ -10,7 +10,15 @@ that posts the deliveries with retries and sends the emails (``mail_sender``: re
 which connects only to the address that was checked.
 """
 
-from .events import EVENT_PATTERNS, EVENT_TYPES, record_event, record_events, subscribed_endpoints
+from .events import (
+    EVENT_PATTERNS,
+    EVENT_TYPES,
+    prepare_outbox,
+    record_event,
+    record_events,
+    subscribed_endpoints,
+    write_outbox,
+)
 from .mail_events import queue_blackout_emails, queue_emails
 from .mail_kinds import APPROVER_ROLES, KINDS, kinds_for, wants
 from .mail_sender import send_due_mail
@@ -46,6 +54,7 @@ __all__ = [
     "init_app",
     "kinds_for",
     "list_endpoints",
+    "prepare_outbox",
     "queue_blackout_emails",
     "queue_emails",
     "record_event",
@@ -59,4 +68,5 @@ __all__ = [
     "subscribed_endpoints",
     "update_endpoint",
     "wants",
+    "write_outbox",
 ]

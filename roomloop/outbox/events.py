@@ -6,13 +6,15 @@ roll back, together with the change. ``sender.py`` sends the deliveries and
 ``mail_sender.py`` the emails; ``webhooks.py`` keeps the endpoints.
 """
 
+from typing import NamedTuple
+
 from sqlalchemy import insert, select
 
 from ..configured import configured
 from ..extensions import db
 from ..models import Event, WebhookDelivery, iso_utc, new_public_id, utcnow
 from .claims import DUE
-from .mail_events import write_emails
+from .mail_events import emails_owed, insert_messages
 
 EVENT_TYPES = (
     "reservation.created",
@@ -28,6 +30,7 @@ EVENT_TYPES = (
     "series.cancelled",
 )
 EVENT_PATTERNS = ("reservation.*", "account.*", "series.*")
+INSERT_EVENTS = insert(Event.__table__)
 # Sent only on request, to one endpoint, so that an admin can see a receiver work.
 TEST_EVENT = "webhook.test"
 
@@ -50,22 +53,41 @@ def record_event(event_type, data, endpoints=None, by=None):
     )
 
 
+class Outbox(NamedTuple):
+    """A change's events, the emails they owe and the endpoints subscribed to them, worked
+    out but not yet written (``prepare_outbox``; ``write_outbox`` writes them)."""
+
+    events: list
+    emails: list
+    endpoints: dict  # event type -> subscribed endpoints
+
+
 def record_events(rows, endpoints=None, by=None):
     """Add events to the outbox at once, as plain INSERTs (every booking and import writes
     them), with their emails. ``rows`` are dicts with ``public_id``, ``type``, ``data`` and
     ``created_at``; ``endpoints`` maps their types to the subscribed endpoints, read here if
     not given; ``by`` is the account that made the change (an approver says who approved)."""
-    if not rows:
-        return
+    if rows:
+        write_outbox(prepare_outbox(rows, endpoints, by))
+
+
+def prepare_outbox(rows, endpoints=None, by=None):
+    """What ``record_events`` writes for ``rows``, worked out without writing: a booking does
+    this before it takes the write lock, which it then holds for the INSERTs alone."""
     types = {row["type"] for row in rows}
     unknown = types - set(EVENT_TYPES)
     if unknown:
         raise ValueError(f"unknown event types {sorted(unknown)!r}")
-    # Core rather than the ORM's bulk INSERT (three times as long): every booking runs it.
-    db.session.connection().execute(insert(Event.__table__), rows)
-    write_emails(rows, by)
     if endpoints is None:
         endpoints = {t: subscribed_endpoints(t) for t in types}
+    return Outbox(rows, emails_owed(rows, by), endpoints)
+
+
+def write_outbox(outbox):
+    rows, endpoints = outbox.events, outbox.endpoints
+    # Core rather than the ORM's bulk INSERT (three times as long): every booking runs it.
+    db.session.connection().execute(INSERT_EVENTS, rows)
+    insert_messages(outbox.emails)
     if not any(endpoints.values()):
         return
     ids = dict(

@@ -45,6 +45,13 @@ ON_CREATED = {"confirmed": "confirmed", "pending": "pending"}
 def write_emails(rows, by=None):
     """Queue the emails that the events of ``rows`` (as ``record_events`` takes them) owe;
     ``by`` is the account that made the change, which an event does not always say."""
+    insert_messages(emails_owed(rows, by))
+
+
+def emails_owed(rows, by=None):
+    """The messages (rows of ``email_messages``) that the events of ``rows`` owe, unwritten:
+    a booking works them out before it takes the write lock. A series' dates are read from
+    the database, so its events' messages are worked out after its dates are written."""
     notes, requests, series = [], [], []
     decided = {}  # one email per person, kind, decider and reason: a series' dates together
     for row in rows:
@@ -73,8 +80,7 @@ def write_emails(rows, by=None):
             if data["counts"]["pending"]:
                 requests.append((data["user"]["id"], told))
     notes += [(holder, kind, told) for (holder, kind, _, _), told in decided.items()]
-    if notes or requests:
-        queue_emails(notes, requests)
+    return email_messages(notes, requests) if notes or requests else []
 
 
 def was_pending(reservation):
@@ -124,6 +130,11 @@ def queue_emails(notes, requests=()):
     """Write the messages: each ``(person's public id, kind, data)`` of ``notes`` to that
     person, and each ``(requester's public id, data)`` of ``requests`` as ``new_request`` to
     every approver who wants one email a request (not to the requester). One INSERT."""
+    insert_messages(email_messages(notes, requests))
+
+
+def email_messages(notes, requests=()):
+    """The rows ``queue_emails`` writes for ``notes`` and ``requests``, unwritten."""
     people = _people({holder for holder, _, _ in notes})
     approvers = db.session.execute(APPROVERS_QUERY).all() if requests else []
     now = utcnow()
@@ -140,6 +151,10 @@ def queue_emails(notes, requests=()):
         and approver.digest_hour is None
         and wants(approver, "new_request")
     ]
+    return messages
+
+
+def insert_messages(messages):
     if messages:
         # Core on the session's connection, as the event's own INSERT.
         db.session.connection().execute(INSERT_MESSAGES, messages)
