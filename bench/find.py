@@ -8,16 +8,13 @@ queries each one runs (the searches read the held slots once, whatever the rooms
 """
 
 import argparse
-import tempfile
-from pathlib import Path
 
 from sqlalchemy import event
 
-from roomloop import create_app
 from roomloop.extensions import db
 from roomloop.models import Facility
 
-from .grid import build_school, report, sign_in, time_requests
+from .grid import demo_school, report, time_requests
 
 
 def queries_of(app, client, url):
@@ -39,18 +36,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=50)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.db'}",
-                "DEV_LOGIN": True,
-                "SECRET_KEY": "bench",
-                "LOG_LEVEL": "WARNING",
-            }
-        )
-        day = build_school(app)
-        client = app.test_client()
-        sign_in(client)
+    with demo_school() as (app, client, day):
         with app.app_context():
             rooms = Facility.query.count()
         search = f"/find?date={day.isoformat()}&start_slot=2&end_slot=2"

@@ -19,6 +19,7 @@ import statistics
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -188,11 +189,10 @@ def first_render(app, url, loads):
     )
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--loads", type=int, default=10, help="Chromium page loads (0: none)")
-    args = parser.parse_args()
+@contextmanager
+def demo_school():
+    """A throwaway SQLite database with the demo school grown to 50 rooms, and a test
+    client signed in as its teacher: yields ``(app, client, day)``, ``day`` a school day."""
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(
             {
@@ -205,6 +205,15 @@ def main():
         day = build_school(app)
         client = app.test_client()
         sign_in(client)
+        yield app, client, day
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--loads", type=int, default=10, help="Chromium page loads (0: none)")
+    args = parser.parse_args()
+    with demo_school() as (app, client, day):
         url = f"/?date={day.isoformat()}"
         with app.app_context():
             rows = Facility.query.count()

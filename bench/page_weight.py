@@ -7,12 +7,8 @@ school as ``bench.grid`` and asks in process, so the times are the server's own.
 
 import argparse
 import statistics
-import tempfile
-from pathlib import Path
 
-from roomloop import create_app
-
-from .grid import build_school, sign_in, time_requests
+from .grid import demo_school, time_requests
 
 ENCODINGS = ("identity", "gzip", "br")
 STATIC = ("css/roomloop.css", "js/roomloop.js", "vendor/htmx-2.0.11/htmx.min.js")
@@ -39,18 +35,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.db'}",
-                "DEV_LOGIN": True,
-                "SECRET_KEY": "bench",
-                "LOG_LEVEL": "WARNING",
-            }
-        )
-        day = build_school(app)
-        client = app.test_client()
-        sign_in(client)
+    with demo_school() as (_app, client, day):
         grid = f"/?date={day.isoformat()}"
         htmx = {"HX-Request": "true"}
         print(f"Page weight on the demo school with 50 rooms, {day}")
