@@ -187,31 +187,17 @@ def week_of_rooms(facilities, days, start_slot, end_slot, viewer_id, now=None):
     """Map each facility's id to a ``BandCell`` for each of ``days``, for periods
     ``start_slot``..``end_slot``: one ``day_availability`` a day, for every room at once."""
     check_slot_range(get_schedule(), start_slot, end_slot)
-    ids = {f.id for f in facilities}
     cells = {f.id: [] for f in facilities}
     for day in days:
         states = day_availability(facilities, day, now)
-        reasons = _blackout_reasons(day, ids)
+        school_day = is_school_day(day)
         for facility in facilities:
             band = states[facility.id][start_slot - 1 : end_slot]
-            cells[facility.id].append(
-                _band_cell(band, viewer_id, facility.status, reasons.get(facility.id))
-            )
+            cells[facility.id].append(_band_cell(band, viewer_id, facility.status, school_day))
     return cells
 
 
-def _blackout_reasons(day, ids):
-    """The reason a facility is blacked out on ``day``, by facility id (``None``: school-wide)."""
-    if not is_school_day(day):
-        return dict.fromkeys([None, *ids], "no school")
-    reasons = {}
-    for b in configured().blackouts_between(day, day, ids):
-        reasons.setdefault(b.facility_id, b.reason or "no bookings")
-    school = reasons.get(None)
-    return {i: reasons.get(i, school) for i in ids}
-
-
-def _band_cell(band, viewer_id, facility_status, blackout_reason):
+def _band_cell(band, viewer_id, facility_status, school_day):
     """One cell from the band's slot states: somebody else's booking first, then the
     viewer's, then why nothing can be booked; free only when every period is."""
     others = [s for s in band if s.holder is not None and s.holder.account_id != viewer_id]
@@ -225,7 +211,9 @@ def _band_cell(band, viewer_id, facility_status, blackout_reason):
     if "closed" in statuses:
         return BandCell("closed", "Maintenance" if facility_status == "maintenance" else "Closed")
     if "blackout" in statuses:
-        return BandCell("blackout", f"Blackout ({blackout_reason or 'no bookings'})")
+        # The blackout's reason, as the grid reads it (``SlotState.note``).
+        reason = (band[0].note or "no bookings") if school_day else "no school"
+        return BandCell("blackout", f"Blackout ({reason})")
     if band[0].status == "past":  # R-01: the band's first period has begun
         return BandCell("past", "Past")
     return BandCell("free", "Free")
