@@ -20,6 +20,7 @@ from ..booking import (
     get_schedule,
     school_now,
     week_label,
+    week_of,
     week_of_rooms,
 )
 from ..errors import ValidationError
@@ -117,7 +118,7 @@ def _week_asked(schedule):
     start, end, band_problem = _band(schedule)
     if band_problem:
         problems.append(band_problem)
-    return query, _monday(asked or default_day()), start, end, problems
+    return query, week_of(asked or default_day())[0], start, end, problems
 
 
 def _answer(template, partial, region, status, **context):
@@ -224,10 +225,6 @@ def _band(schedule):
     if end < start:
         return start, start, "The last period was before the first: showing the first alone."
     return start, end, problem
-
-
-def _monday(day):
-    return day - timedelta(days=day.weekday())
 
 
 def _book_link(facility, day, start, end, until=None, attendees=None):

@@ -50,16 +50,12 @@ GRID_ROOMS_PER_PAGE = 50
 
 
 def default_day():
-    """Today while it still has a period to come, else the next weekday."""
+    """Today while it still has a period to come, else the next school day."""
     now = school_now()
     schedule = get_schedule()
     day = now.date()
     if not is_school_day(day) or schedule.starts_at(day, schedule.last) <= now:
-        day += timedelta(days=1)
-    for _ in range(7):  # a week holds a school day, unless the settings have none
-        if is_school_day(day):
-            break
-        day += timedelta(days=1)
+        day = school_day_from(day, 1)
     return day
 
 
