@@ -16,6 +16,7 @@ asked of the slot's holder, as the grid has read it: no query per cell.
 
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import groupby
 from urllib.parse import quote
 
 from flask import g, url_for
@@ -216,6 +217,11 @@ def grid_rows(facilities, day, states, viewer, book_url, viewer_day=None, oob=Fa
     return Markup("".join(rows))
 
 
+def _booking_or_period(state):
+    """What groups a row's slot states into cells: a booking's id, else the period alone."""
+    return state.holder.reservation_id if state.holder is not None else state.slot.number
+
+
 def row_cells(facility, day, states, viewer, book_url, viewer_day=None):
     """The cells of one grid row: ``facility`` on ``day``, as ``viewer`` (an ``Actor``)
     sees them; ``viewer_day`` (``booking.decide_day``) says which free cells the viewer
@@ -223,27 +229,16 @@ def row_cells(facility, day, states, viewer, book_url, viewer_day=None):
     row = Row.of(facility, day, book_url)
     refusals = viewer_day.refusals if viewer_day else {}
     held_rooms = viewer_day.held_rooms if viewer_day else {}
-    fid, cells, run = facility.id, [], []  # run: the states of one booking so far
+    fid, cells = facility.id, []
     me = viewer.account.id
-    for state in states:
-        holder = state.holder
-        if run and holder is not None and holder.reservation_id == run[0].holder.reservation_id:
-            run.append(state)
+    for _, run in groupby(states, key=_booking_or_period):
+        first, *rest = run
+        if first.holder is not None:  # a booking: one cell for its consecutive periods
+            until = rest[-1] if rest else None
+            cells.append(_td(row, first, viewer, until=until, viewer_id=me))
             continue
-        if run:
-            cells.append(
-                _td(row, run[0], viewer, until=run[-1] if len(run) > 1 else None, viewer_id=me)
-            )
-            run = []
-        if holder is not None:
-            run.append(state)
-            continue
-        n = state.slot.number
+        n = first.slot.number
         cells.append(
-            _td(row, state, viewer, True, refusals.get((fid, n)), held_rooms.get(n), viewer_id=me)
-        )
-    if run:
-        cells.append(
-            _td(row, run[0], viewer, until=run[-1] if len(run) > 1 else None, viewer_id=me)
+            _td(row, first, viewer, True, refusals.get((fid, n)), held_rooms.get(n), viewer_id=me)
         )
     return Markup("".join(cells))
