@@ -320,14 +320,9 @@ def test_xlsx_refuses_more_rows_than_a_sheet_holds(client, week, monkeypatch):
 MANY = 5_000
 
 
-@pytest.mark.server
-def test_a_large_csv_streams_every_row_over_http(
-    start_server, create_account, create_facility, auth_headers
-):
-    """Under gunicorn, 5,000 reservations arrive in chunks, each exactly once, in date order."""
-    facility = create_facility(code="f1")
-    account = create_account()
-    first = date(2027, 1, 4)
+def insert_lessons(facility, account, first, count):
+    """Store ``count`` confirmed one-period lessons in ``facility``, spread over the 200 days
+    from ``first``, in one statement: enough rows for a download to stream."""
     db.session.execute(
         insert(Reservation),
         [
@@ -342,10 +337,21 @@ def test_a_large_csv_streams_every_row_over_http(
                 "status": "confirmed",
                 "rules": {},
             }
-            for n in range(MANY)
+            for n in range(count)
         ],
     )
     db.session.commit()
+
+
+@pytest.mark.server
+def test_a_large_csv_streams_every_row_over_http(
+    start_server, create_account, create_facility, auth_headers
+):
+    """Under gunicorn, 5,000 reservations arrive in chunks, each exactly once, in date order."""
+    facility = create_facility(code="f1")
+    account = create_account()
+    first = date(2027, 1, 4)
+    insert_lessons(facility, account, first, MANY)
     headers = auth_headers(create_account(role="approver"))
     url = start_server(workers=1, threads=2) + CSV_URL
     query = {"from": str(first), "to": str(first + timedelta(days=199))}

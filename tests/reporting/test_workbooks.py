@@ -16,6 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import insert
+from test_report_exports import insert_lessons
 
 from roomloop.extensions import db
 from roomloop.models import Reservation
@@ -206,24 +207,7 @@ def test_a_large_workbook_starts_arriving_before_it_is_written(
     """Under gunicorn the first bytes of 30,000 rows come well before the last, chunked."""
     facility = create_facility(code="f1")
     account = create_account()
-    db.session.execute(
-        insert(Reservation),
-        [
-            {
-                "public_id": f"res_{n:010x}",
-                "facility_id": facility.id,
-                "account_id": account.id,
-                "date": FIRST + timedelta(days=n % 200),
-                "start_slot": n % 8 + 1,
-                "end_slot": n % 8 + 1,
-                "purpose": f"Lesson {n}",
-                "status": "confirmed",
-                "rules": {},
-            }
-            for n in range(MANY)
-        ],
-    )
-    db.session.commit()
+    insert_lessons(facility, account, FIRST, MANY)
     headers = auth_headers(create_account(role="approver"))
     url = start_server(workers=1, threads=2) + XLSX_URL
     query = {"from": str(FIRST), "to": str(FIRST + timedelta(days=199))}
