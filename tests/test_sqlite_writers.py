@@ -10,10 +10,15 @@ import subprocess
 import sys
 import threading
 
+import flask_migrate
 import pytest
 from sqlalchemy import create_engine, text
 
-from roomloop.sqlite import configure_sqlite
+from roomloop.extensions import db
+from roomloop.models import Setting
+from roomloop.sqlite import configure_sqlite, writing
+
+from conftest import make_app
 
 
 @pytest.fixture
@@ -110,3 +115,37 @@ def test_a_writer_waits_for_one_in_another_process(sqlite_file):
         holder.communicate("done\n", timeout=10)  # the other process ends, and its lock with it
     assert wrote.wait(10)
     thread.join()
+
+
+def test_a_booking_reads_then_writes_on_one_connection_seeing_what_others_wrote(tmp_path):
+    """A booking reads (its token, the rules' data) in a read transaction, then writes under
+    the lock: inside ``writing()`` it sees what another writer committed in between (its
+    snapshot has ended), holds the writers' lock until its commit, and keeps its connection
+    and the rows it loaded throughout."""
+    database = tmp_path / "roomloop.db"
+    app = make_app(f"sqlite:///{database}")
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.session.add(Setting(key="note", value="before"))
+        db.session.commit()
+    other = create_engine(f"sqlite:///{database}")
+    configure_sqlite(other)
+    lock = tmp_path / "roomloop.db-writers"
+    # A booking's view reads first: its transactions begin deferred.
+    with app.test_request_context("/v1/reservations", method="POST"):
+        loaded = db.session.get(Setting, "note")
+        connection = db.session.connection().connection.dbapi_connection
+        with other.begin() as conn:  # another worker books meanwhile
+            conn.execute(text("UPDATE settings SET value = '\"after\"' WHERE key = 'note'"))
+        with writing():
+            assert db.session.connection().connection.dbapi_connection is connection
+            seen = db.session.execute(text("SELECT value FROM settings WHERE key = 'note'"))
+            assert seen.scalar() == '"after"'
+            assert is_locked(lock)
+            assert loaded.value == "before"  # as loaded: not expired and read again
+            db.session.add(Setting(key="booked", value=True))
+            db.session.commit()
+        assert not is_locked(lock)
+    other.dispose()
+    with app.app_context():
+        db.engine.dispose()
