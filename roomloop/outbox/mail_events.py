@@ -14,6 +14,7 @@ off, or whose account is disabled, gets no row.
 """
 
 from collections import defaultdict
+from operator import itemgetter
 
 from sqlalchemy import insert, inspect, select
 
@@ -73,9 +74,9 @@ def emails_owed(rows, by=None):
         elif row["type"] == "series.created":
             series.append(data)
     if series:
-        dates = _series_dates([s["id"] for s in series])
+        dates = _series_dates(series, rows)
         for data in series:
-            told = {"series": data, "dates": dates.get(data["id"], [])}
+            told = {"series": data, "dates": dates[data["id"]]}
             notes.append((data["user"]["id"], "series_booked", told))
             if data["counts"]["pending"]:
                 requests.append((data["user"]["id"], told))
@@ -95,18 +96,32 @@ def _gather(decided, data, kind, by, reason):
     told["reservations"].append(data)
 
 
-def _series_dates(series_ids):
-    """Each new series' dates and their status, by its public id (the events of one batch
-    may not hold them all: a timetable's are written a thousand at a time)."""
-    rows = db.session.execute(
-        select(Series.public_id, Reservation.date, Reservation.status)
-        .join(Reservation, Reservation.series_id == Series.id)
-        .where(Series.public_id.in_(series_ids))
-        .order_by(Reservation.date)
-    )
+def _series_dates(series, rows):
+    """Each new series' dates and their status, by its public id: from the batch's own
+    ``reservation.created`` events where it holds them all (a series booked alone), else
+    from the database (a timetable's events are written a thousand at a time)."""
     dates = defaultdict(list)
-    for public_id, day, status in rows:
-        dates[public_id].append({"date": day.isoformat(), "status": status})
+    for row in rows:
+        data = row["data"]
+        if row["type"] == "reservation.created" and data["series_id"] is not None:
+            dates[data["series_id"]].append({"date": data["date"], "status": data["status"]})
+    split = [
+        s["id"]
+        for s in series
+        if len(dates[s["id"]]) != s["counts"]["confirmed"] + s["counts"]["pending"]
+    ]
+    if split:
+        stored = db.session.execute(
+            select(Series.public_id, Reservation.date, Reservation.status)
+            .join(Reservation, Reservation.series_id == Series.id)
+            .where(Series.public_id.in_(split))
+        )
+        for public_id in split:
+            dates[public_id] = []
+        for public_id, day, status in stored:
+            dates[public_id].append({"date": day.isoformat(), "status": status})
+    for listed in dates.values():
+        listed.sort(key=itemgetter("date"))
     return dates
 
 

@@ -126,6 +126,19 @@ def test_a_series_is_one_email_with_the_dates_booked_and_skipped(client, school)
     assert skipped["date"] == "2026-06-16" and skipped["error"]["rule"] == "R-03"
 
 
+def test_a_series_written_in_several_batches_still_lists_every_date(client, school, monkeypatch):
+    """A timetable's events go out a thousand at a time, so one batch may hold only some of a
+    series' dates: its email lists them all, in order, all the same."""
+    monkeypatch.setattr("roomloop.booking.series_booking.EVENT_BATCH", 3)
+    book(client, school.keys["ann"], school.lab, TUESDAYS[2], 3)
+    book_series(client, school.keys["ada"], school.lab, on_conflict="skip")
+
+    [(_, _, data)] = queued("series_booked")
+    assert data["dates"] == [
+        {"date": d, "status": "confirmed"} for d in ("2026-06-02", "2026-06-09", "2026-06-23")
+    ]
+
+
 def test_a_series_waiting_for_approval_is_one_request_for_each_approver(client, school):
     book_series(client, school.keys["ada"], school.hall)
 
