@@ -100,6 +100,8 @@ class Snapshot:
     # Held slots not written yet: the dates of a series (or the lines of a timetable) decided
     # before this one, by negative ids, with what a refusal says of them.
     planned: dict = field(default_factory=dict)
+    # What refusals said of stored reservations, by id (``HOLDERS_QUERY`` rows), read once.
+    holders: dict = field(default_factory=dict)
     by_facility_day: dict = field(init=False, repr=False)
     by_account: dict = field(init=False, repr=False)
 
@@ -123,6 +125,13 @@ class Snapshot:
             insort(self.by_facility_day.setdefault((facility_id, day), []), row, key=_in_order)
             insort(self.by_account.setdefault(account_id, []), row, key=_in_order)
         return self
+
+    def read_holders(self, held):
+        """Read who holds the stored ``held`` slots, in one query, for refusals to name."""
+        ids = sorted({h.reservation_id for h in held} - self.planned.keys() - self.holders.keys())
+        if ids:
+            rows = db.session.execute(HOLDERS_QUERY, {"ids": ids})
+            self.holders.update((row.id, row) for row in rows)
 
     def held_at(self, facility_id, day):
         return self.by_facility_day.get((facility_id, day), [])
@@ -334,10 +343,9 @@ def _held_slots(ctx, facility=None, account=None, slots=None, days=None):
 
 def _holders(ctx, held):
     """The reservations holding ``held`` slots, by id: what a refusal says of them."""
-    planned = ctx.facts.planned
-    ids = sorted({h.reservation_id for h in held} - set(planned))
-    stored = {row.id: row for row in db.session.execute(HOLDERS_QUERY, {"ids": ids})} if ids else {}
-    return stored | planned
+    facts = ctx.facts
+    facts.read_holders(held)
+    return facts.holders | facts.planned
 
 
 def _plural(count, word):

@@ -283,6 +283,15 @@ def decide_dates(request, dates, now=None, snapshot=None, holder_name=None):
         holder = Holder(0, None, "", request.account.name, request.facility.name)
     else:
         holder = Holder(0, None, "", holder_name, f"{request.facility.name} ({holder_name})")
+    # Whoever is in the way of any date, read at once for the refusals.
+    slots = set(request.slot_numbers)
+    snapshot.read_holders(
+        h
+        for day in dates
+        for h in snapshot.held_at(request.facility.id, day)
+        + [o for o in snapshot.held_by(request.account.id) if o.date == day]
+        if h.slot in slots
+    )
     occurrences = []
     for day in dates:
         dated = RuleContext(replace(request, date=day), ctx.schedule, ctx.params, ctx.now, snapshot)

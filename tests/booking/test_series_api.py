@@ -8,7 +8,7 @@ runs from 1 April to 31 August; the booking window is 60 days (to Friday 31 July
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from roomloop.booking.settings import set_setting
 from roomloop.extensions import db
@@ -173,6 +173,37 @@ def test_skip_books_the_free_dates_and_lists_the_refused_ones(client, school, cr
     assert TUESDAYS[5].isoformat() not in dates_of(body)
     shown = client.get(f"/v1/series/{body['id']}", headers=school["headers"]["ada"]).json
     assert shown["skipped"] == body["skipped"]
+
+
+def test_a_series_reads_who_is_in_its_way_once_and_names_each(
+    client, school, create_reservation, create_facility
+):
+    """Three dates taken by Ben in the lab, one where Ada is in another room: each skipped
+    date names whoever is in its way, read in one query for the whole series."""
+    for week in (1, 4, 6):
+        create_reservation(school["lab"], school["ben"], TUESDAYS[week], 3)
+    create_reservation(create_facility(code="gym", name="Gym"), school["ada"], TUESDAYS[9], 2)
+    statements = []
+
+    def record(_conn, _cursor, statement, *_):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = post(client, school["headers"]["ada"], on_conflict="skip")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    skipped = {s["date"]: s["error"] for s in response.json["skipped"]}
+    assert [skipped[TUESDAYS[n].isoformat()]["rule"] for n in (1, 4, 6, 9)] == ["R-03"] * 3 + [
+        "R-10"
+    ]
+    assert all("Ben Ito" in skipped[TUESDAYS[n].isoformat()]["message"] for n in (1, 4, 6))
+    assert "Gym" in skipped[TUESDAYS[9].isoformat()]["message"]
+    holders = [
+        s for s in statements if s.startswith("SELECT reservations.id, reservations.public_id")
+    ]
+    assert len(holders) == 1
 
 
 def test_skip_with_every_date_refused_writes_nothing(client, school):
