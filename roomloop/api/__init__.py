@@ -1,6 +1,7 @@
 """The ``/v1`` JSON API: bearer-token authentication, rate limits, one module per resource."""
 
 from flask import current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 
 from .. import logs
 from ..auth.permissions import Actor
@@ -67,8 +68,20 @@ v1_rate_limit(exempt_when=lambda: request.path in PUBLIC_PATHS)(bp)
 csrf.exempt(bp)  # bearer tokens only; the API never reads the session cookie
 
 
+class PagesOnlyCookieSession(SecureCookieSessionInterface):
+    """The signed session cookie belongs to the pages. The API authenticates by bearer token
+    alone and never reads it, so its requests neither open nor save one (a tenth of a
+    millisecond of every call)."""
+
+    def open_session(self, app, request):
+        if errors.is_api_request():
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def init_app(app):
     errors.register_app_handlers(app)
+    app.session_interface = PagesOnlyCookieSession()
     app.before_request(authenticate)
     # Flask runs after-request functions last-registered first; Flask-Limiter adds its
     # headers in one registered earlier, so this one goes to the front of the list to run

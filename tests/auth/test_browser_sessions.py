@@ -270,3 +270,19 @@ def test_sign_out_everywhere_needs_the_csrf_token(site, people):
     assert_signed_in(browser)
     fresh()
     assert db.session.scalar(select(func.count()).select_from(BrowserSession)) == 1
+
+
+def test_the_api_neither_reads_nor_touches_the_page_cookie(site, people, auth_headers):
+    """A signed-in browser calling ``/v1`` is not signed in there by its cookie, and the
+    API's answers set no cookie: the pages' session is theirs alone."""
+    browser = signed_in_as(site, people["ada"])
+    cookie = browser.get_cookie("session").value
+
+    anonymous = browser.get("/v1/me")
+    with_key = browser.get("/v1/me", headers=auth_headers(people["ada"]))
+
+    assert anonymous.status_code == 401
+    assert with_key.status_code == 200
+    assert "Set-Cookie" not in anonymous.headers and "Set-Cookie" not in with_key.headers
+    assert browser.get_cookie("session").value == cookie
+    assert_signed_in(browser)
