@@ -32,6 +32,7 @@ def create_app(test_config=None):
         views,
     )
     from .database import configure_engine
+    from .sqlite import write_held_back
 
     logs.init_app(app)
     db.init_app(app)
@@ -51,6 +52,7 @@ def create_app(test_config=None):
         # No request leaves a transaction (and on SQLite a write lock) open, even while its
         # app context lives on, as with a streamed response or a test's pushed context.
         db.session.rollback()
+        write_held_back()
 
     outbox.init_app(app)
     outbox.add_task(app, booking.release_no_shows)

@@ -1,10 +1,12 @@
 """Engine tuning that the embedded SQLite default needs to behave like a server database."""
 
+import logging
 import os
 from contextlib import contextmanager
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 from .extensions import db
 
@@ -15,6 +17,9 @@ except ImportError:  # Windows: SQLite's busy handler alone
 
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 WRITING = "roomloop.sqlite_writing"  # set on the request while ``writing()`` holds the lock
+LATER = "roomloop.sqlite_later"  # small writes held back for the request's write transaction
+
+log = logging.getLogger(__name__)
 
 
 def configure_sqlite(engine):
@@ -136,23 +141,57 @@ def writing():
     Where the request's transactions begin deferred, a write after a read would fail at
     once if another process committed in between. This ends the read transaction first,
     keeping the rows it loaded, so that the block's first statement begins IMMEDIATE and
-    waits its turn. On an exception the block's transaction is rolled back. Elsewhere
-    (PostgreSQL, or a request whose transactions begin IMMEDIATE anyway) it does nothing.
+    waits its turn, after the small writes held back for it (``write_later``). On an
+    exception the block's transaction is rolled back. Elsewhere (PostgreSQL, or a request
+    whose transactions begin IMMEDIATE anyway) it does nothing.
     """
     session = db.session()
     if session.get_bind().dialect.name != "sqlite" or not _begins_deferred():
         yield
         return
     request.environ[WRITING] = True
+    later = request.environ.pop(LATER, [])
     try:
         if session.in_transaction():
             _begin_writing_in_place(session.connection())
+        for statement, params in later:
+            session.execute(statement, params)
         yield
     except BaseException:
         session.rollback()
+        request.environ.setdefault(LATER, []).extend(later)  # for ``write_held_back``
         raise
     finally:
         request.environ.pop(WRITING, None)
+
+
+def write_later(statement, params):
+    """Hold back a small write that need not be made at once (a key's last use) for the
+    request's write transaction, so that it costs no transaction of its own; a request that
+    writes nothing has it written as it ends (``write_held_back``). Returns ``False`` where
+    nothing is held back (PostgreSQL, or a request whose transactions begin IMMEDIATE
+    anyway): the caller writes it now."""
+    if db.session().get_bind().dialect.name != "sqlite" or not _begins_deferred():
+        return False
+    request.environ.setdefault(LATER, []).append((statement, params))
+    return True
+
+
+def write_held_back():
+    """Write what ``write_later`` held back and no write transaction took, in a transaction
+    of its own, once the request's own has ended. A database busy past its timeout skips
+    them: they are records of use, not changes anyone asked for."""
+    held_back = len(request.environ.get(LATER, ()))
+    if not held_back:
+        return
+    session = db.session()
+    try:
+        with writing():
+            session.commit()
+    except OperationalError:
+        session.rollback()
+        request.environ.pop(LATER, None)
+        log.info("Skipped %d held-back writes: database busy", held_back)
 
 
 def _begin_writing_in_place(connection):

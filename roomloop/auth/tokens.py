@@ -1,18 +1,17 @@
 """Bearer tokens: API keys are random, shown once, and stored only as SHA-256 hashes."""
 
 import hashlib
-import logging
 import secrets
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import ValidationError
 from ..extensions import db
 from ..models import ApiToken, utcnow
-from ..sqlite import commit_keeping_loaded, writing
+from ..sqlite import commit_keeping_loaded, write_later
 from .permissions import ALL_CAPABILITIES, ROLE_CAPABILITIES
 
 API_KEY_PREFIX = "sk_live_"
@@ -21,8 +20,6 @@ SESSION_PREFIX = "sess_"
 LAST_USED_PRECISION = timedelta(minutes=1)
 # SQLite caps the parameters of one statement; statements naming accounts go in batches.
 ACCOUNT_BATCH = 500
-
-log = logging.getLogger(__name__)
 
 
 def hash_token(token):
@@ -97,22 +94,29 @@ def revoke_tokens(account_ids, kind=None):
         db.session.execute(revoked.where(ApiToken.account_id.in_(batch)))
 
 
+TOUCH = (
+    update(ApiToken.__table__)
+    .where(ApiToken.__table__.c.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("now"))
+)
+
+
 def touch_token(row):
     """Record when a token was last used, at most once a minute.
 
-    Committed at once, before the request's own work; a busy SQLite database skips the
-    update rather than failing the request.
+    On SQLite, where the request reads before it writes, the update goes with the request's
+    own write (a booking's), or after the request if it writes nothing (skipped if the
+    database stays busy): a transaction of its own would wait for the write lock once more.
+    Elsewhere it is committed at once, before the request's own work.
     """
     now = utcnow()
     if row.last_used_at is not None and now - row.last_used_at < LAST_USED_PRECISION:
         return
-    try:
-        with writing():
-            row.last_used_at = now
-            commit_keeping_loaded()  # the token and its account serve the rest of the request
-    except OperationalError:
-        db.session.rollback()
-        log.info("Skipped recording the use of token %s: database busy", row.public_id)
+    if write_later(TOUCH, {"token_id": row.id, "now": now}):
+        set_committed_value(row, "last_used_at", now)  # as the request will have written it
+        return
+    row.last_used_at = now
+    commit_keeping_loaded()  # the token and its account serve the rest of the request
 
 
 # Built once: every API request runs it.
