@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, or_, select, true
 
 from ..configured import configured
 from ..errors import DomainError
@@ -179,13 +179,14 @@ def _group(rows, key):
     return groups
 
 
-def load_snapshot(account, areas, account_ids=None):
+def load_snapshot(account, areas, account_ids=None, days=None):
     """The held slots and blackouts for bookings by ``account`` in ``areas``.
 
     ``areas`` are ``(facility ids, first day, last day)``: those facilities' held slots and
     blackouts on those days, and the account's held slots in those days' weeks (R-06, R-10).
     ``account_ids`` reads several people's instead (``account`` is then ``None``): a
-    timetable decides everyone's lines on one snapshot.
+    timetable decides everyone's lines on one snapshot. ``days`` reads the facilities' held
+    slots on those days alone (a series' dates, a fifth of its weeks' days or fewer).
     """
     first = min(first_day for _, first_day, _ in areas)
     last = max(last_day for _, _, last_day in areas)
@@ -197,7 +198,10 @@ def load_snapshot(account, areas, account_ids=None):
         params["account_ids"] = sorted(account_ids)
     for n, (ids, first_day, last_day) in enumerate(areas):
         params |= {f"ids_{n}": list(ids), f"first_{n}": first_day, f"last_{n}": last_day}
-    held = db.session.execute(_snapshot_query(len(areas), account_ids is not None), params).all()
+    if days is not None:
+        params["days"] = list(days)
+    query = _snapshot_query(len(areas), account_ids is not None, days is not None)
+    held = db.session.execute(query, params).all()
     facility_ids = {i for ids, _, _ in areas for i in ids}
     return Snapshot(held, configured().blackouts_between(first, last, facility_ids))
 
@@ -225,9 +229,10 @@ def _account_week(several=False):
 
 
 @cache
-def _snapshot_query(areas, several_accounts=False):
+def _snapshot_query(areas, several_accounts=False, on_days=False):
     """The snapshot's held slots: the account's (or ``several_accounts``') in the weeks, and
-    those of ``areas`` areas."""
+    those of ``areas`` areas (``on_days``: on the listed days of them alone)."""
+    days = HELD.c.date.in_(bindparam("days", expanding=True)) if on_days else true()
     return (
         _held_rows()
         .where(
@@ -237,6 +242,7 @@ def _snapshot_query(areas, several_accounts=False):
                     and_(
                         HELD.c.facility_id.in_(bindparam(f"ids_{n}", expanding=True)),
                         HELD.c.date.between(bindparam(f"first_{n}"), bindparam(f"last_{n}")),
+                        days,
                     )
                     for n in range(areas)
                 ),

@@ -278,7 +278,8 @@ def decide_dates(request, dates, now=None, snapshot=None, holder_name=None):
     says it after the room ("Main Hall (line 5 of this file)")."""
     ctx = rule_context(request, now)
     if snapshot is None:
-        snapshot = load_snapshot(request.account, [([request.facility.id], dates[0], dates[-1])])
+        area = ([request.facility.id], dates[0], dates[-1])
+        snapshot = load_snapshot(request.account, [area], days=dates)
     if holder_name is None:
         holder = Holder(0, None, "", request.account.name, request.facility.name)
     else:
