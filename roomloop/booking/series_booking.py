@@ -1,7 +1,7 @@
 """Booking a series: its dates decided and written in one transaction, or none of them;
 and many series at once (a timetable), one bulk statement a table."""
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -23,6 +23,22 @@ from .series import (
     SeriesRef,
     SeriesRefused,
     plan_series,
+)
+
+# The ``period``-th period (from 0) of each date of some series, as a held slot.
+_DATES = Reservation.__table__
+HOLD_PERIOD = insert(HeldSlot.__table__).from_select(
+    ["reservation_id", "facility_id", "account_id", "date", "slot"],
+    select(
+        _DATES.c.id,
+        _DATES.c.facility_id,
+        _DATES.c.account_id,
+        _DATES.c.date,
+        _DATES.c.start_slot + bindparam("period"),
+    ).where(
+        _DATES.c.series_id.in_(bindparam("series_ids", expanding=True)),
+        _DATES.c.start_slot + bindparam("period") <= _DATES.c.end_slot,
+    ),
 )
 
 # A lost race for a slot (PostgreSQL: another booking committed it after this one read the
@@ -131,35 +147,16 @@ def write_series(plans, events=True):
     for plan, series, series_id in zip(plans, series_rows, series_ids, strict=True):
         series["id"] = series_id
         rows.append((plan, [_reservation_row(plan, o, series_id, now) for o in plan.booked]))
-    # The dates' ids are read back by their series rather than RETURNed: psycopg turns a
-    # many-row INSERT ... RETURNING into one statement and parses its placeholders in Python,
-    # which took PostgreSQL half of a 1,000-line timetable's import; a plain executemany
-    # and one SELECT take a tenth of that.
-    table = Reservation.__table__
-    flat = [row for _, plan_rows in rows for row in plan_rows]
-    connection.execute(insert(table), flat)
-    ids = dict(
-        connection.execute(
-            select(table.c.public_id, table.c.id).where(
-                table.c.series_id.in_([series["id"] for series in series_rows])
-            )
-        ).all()
+    # The dates' ids are never read back: their held periods are copied from the rows
+    # just written, one statement per period of the longest date. (RETURNING them cost
+    # PostgreSQL half of a 1,000-line timetable's import: psycopg turns a many-row INSERT
+    # ... RETURNING into one statement and parses its placeholders in Python.)
+    connection.execute(
+        insert(Reservation.__table__), [row for _, plan_rows in rows for row in plan_rows]
     )
-    for row in flat:
-        row["id"] = ids[row["public_id"]]
-    held = [
-        {
-            "reservation_id": row["id"],
-            "facility_id": plan.facility.id,
-            "account_id": plan.account.id,
-            "date": row["date"],
-            "slot": n,
-        }
-        for plan, plan_rows in rows
-        for row in plan_rows
-        for n in range(plan.start_slot, plan.end_slot + 1)
-    ]
-    connection.execute(insert(HeldSlot.__table__), held)
+    series_ids = [series["id"] for series in series_rows]
+    for period in range(max(plan.end_slot - plan.start_slot + 1 for plan in plans)):
+        connection.execute(HOLD_PERIOD, {"series_ids": series_ids, "period": period})
     schedule = get_schedule()
     booked, written = [], []
     for (plan, plan_rows), series in zip(rows, series_rows, strict=True):
