@@ -10,6 +10,7 @@ series: it is cancelled or changed like any other, and the series keeps the rest
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from itertools import chain
 
 from ..errors import DomainError, ValidationError
 from ..resources import refusal_error, series_resource
@@ -285,14 +286,10 @@ def decide_dates(request, dates, now=None, snapshot=None, holder_name=None):
     else:
         holder = Holder(0, None, "", holder_name, f"{request.facility.name} ({holder_name})")
     # Whoever is in the way of any date, read at once for the refusals.
-    slots = set(request.slot_numbers)
-    snapshot.read_holders(
-        h
-        for day in dates
-        for h in snapshot.held_at(request.facility.id, day)
-        + [o for o in snapshot.held_by(request.account.id) if o.date == day]
-        if h.slot in slots
-    )
+    slots, days = set(request.slot_numbers), set(dates)
+    in_room = (h for day in dates for h in snapshot.held_at(request.facility.id, day))
+    elsewhere = (h for h in snapshot.held_by(request.account.id) if h.date in days)
+    snapshot.read_holders(h for h in chain(in_room, elsewhere) if h.slot in slots)
     occurrences = []
     for day in dates:
         dated = RuleContext(replace(request, date=day), ctx.schedule, ctx.params, ctx.now, snapshot)
