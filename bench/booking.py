@@ -9,10 +9,10 @@ keeps the rate limits when ``ROOMLOOP_BENCH_REDIS_URL`` is set (else memory).
    ``--quick``) with their held slots, from the past to beyond today's booking window, in
    bulk (``bench.booking_seed``), and API keys for 320 teachers.
 2. Runs RoomLoop under ``gunicorn -c gunicorn.conf.py`` (its defaults for the database:
-   2 x cores + 1 workers, of one thread on SQLite and four on PostgreSQL; dev login on for
-   the grid, webhooks left to a sender process that is not started, rate limit out of
-   reach) and, beside it, the ceiling: ``bench.ceiling`` (Flask + SQLAlchemy, one INSERT
-   per request) under the same gunicorn settings.
+   2 x cores + 1 workers, sync ones of one thread on SQLite, gthread ones of four threads on
+   PostgreSQL; dev login on for the grid, webhooks left to a sender process that is not
+   started, rate limit out of reach) and, beside it, the ceiling: ``bench.ceiling`` (Flask
+   + SQLAlchemy, one INSERT per request) under the same gunicorn settings.
 3. 32 clients book (``bench.booking_plan``: about 10% must get 409), a fifth of the plan
    at a time, each fifth sent to the ceiling (the same bodies, a row each, repeated so
    that its round lasts about as long as RoomLoop's) and to RoomLoop, each first in turn,
