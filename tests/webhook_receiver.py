@@ -102,6 +102,7 @@ class Receiver:
             status = self.statuses.popleft() if self.statuses else 200
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        landed = False
         try:
             if number == self.hold_at:
                 self.held.set()
@@ -113,14 +114,21 @@ class Receiver:
                 handler.send_header("Location", f"http://127.0.0.1:{self.port}{REDIRECT_TARGET}")
             handler.send_header("Content-Length", "0")
             # Recorded before the answer leaves: the sender may act on it (and a test read
-            # the arrivals) before this thread runs again.
+            # the arrivals), and post its next request, before this thread runs again.
             arrival.status = status
+            landed = True
+            self._land()
             handler.end_headers()
         except OSError:  # the sender gave up waiting and hung up: the request was not answered
             arrival.status = None
         finally:
-            with self.lock:
-                self.in_flight -= 1
+            if not landed:
+                self._land()
+
+    def _land(self):
+        """A request is no longer in flight."""
+        with self.lock:
+            self.in_flight -= 1
 
 
 class _Handler(BaseHTTPRequestHandler):
