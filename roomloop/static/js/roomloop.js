@@ -37,6 +37,14 @@
     if (focusErrorSummary(swapped)) {
       return;
     }
+    // What the new content says happened ("Purpose saved.") takes focus at once: htmx
+    // would focus it only when the swap settles, leaving focus on the page meanwhile.
+    var told =
+      swapped && (swapped.matches("[autofocus]") ? swapped : swapped.querySelector("[autofocus]"));
+    if (told) {
+      told.focus();
+      return;
+    }
     if (target && idOf(target) === "booking-panel") {
       var heading = target.querySelector("h2[tabindex]");
       if (heading) {
