@@ -9,7 +9,7 @@ and answered by the same ``usage_report``; the downloads send the same files as
 
 from datetime import timedelta
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, request, url_for
 from sqlalchemy import select
 
 from ..booking import find_facilities, school_now, week_of
@@ -26,6 +26,7 @@ from ..reporting import (
 )
 from ..schemas import ReportQuery, parse_values
 from .admin import requires
+from .regions import page_or_region
 
 bp = Blueprint("admin_reports", __name__, url_prefix="/admin/reports")
 
@@ -160,12 +161,15 @@ def _page(values, scope, errors):
                 "xlsx": url_for(".export_xlsx", **query),
             },
         )
-    # htmx swaps only 2xx answers: the region comes back with its messages. A history
-    # restore (htmx, no target) gets the whole page.
-    if htmx and htmx.target == "report":
-        return render_template("admin/partials/reports_body.html", **context), 200, NO_STORE
     status = 400 if errors and not htmx else 200
-    return render_template("admin/reports.html", **context), status, NO_STORE
+    return page_or_region(
+        "admin/reports.html",
+        "admin/partials/reports_body.html",
+        "report",
+        status,
+        NO_STORE,
+        **context,
+    )
 
 
 def _departments():

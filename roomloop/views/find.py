@@ -8,7 +8,7 @@ to the booking form, prefilled, which books through the same domain functions as
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, request, url_for
 from flask_login import current_user, login_required
 
 from ..booking import (
@@ -24,8 +24,8 @@ from ..booking import (
     week_of_rooms,
 )
 from ..errors import ValidationError
-from ..extensions import htmx
 from ..schemas import DATE_RANGE_MESSAGE, GridQuery, page_date, parse_values
+from .regions import page_or_region
 from .teacher import default_day
 
 bp = Blueprint("find", __name__)
@@ -49,11 +49,12 @@ def find_room():
             found = find_rooms(current_user, wanted)
         except ValidationError as exc:
             errors = exc.fields  # keyed by the form's names: start_slot, end_slot, weekly
-    return _answer(
+    return page_or_region(
         "teacher/find.html",
         "partials/find.html",
         "find-region",
         400 if errors else 200,
+        VARIES,
         values=values,
         wanted=wanted if not errors else None,
         found=found,
@@ -78,11 +79,12 @@ def week():
     def week_url(day):
         return url_for("find.week", week=day.isoformat(), **band, **filters)
 
-    return _answer(
+    return page_or_region(
         "teacher/week.html",
         "partials/week.html",
         "week-region",
         200,
+        VARIES,
         query=query,
         problems=problems,
         monday=monday,
@@ -119,15 +121,6 @@ def _week_asked(schedule):
     if band_problem:
         problems.append(band_problem)
     return query, week_of(asked or default_day())[0], start, end, problems
-
-
-def _answer(template, partial, region, status, **context):
-    """The page, or only its ``region`` when htmx asks for it (a history restore, htmx with
-    no target, gets the page). htmx swaps only 2xx answers: the region comes back with its
-    messages."""
-    if htmx and htmx.target == region:
-        return render_template(partial, **context), 200, VARIES
-    return render_template(template, **context), status, VARIES
 
 
 def _search_asked(schedule):
