@@ -9,7 +9,7 @@ week A, whatever the holidays in between. R-07 refuses the days that are not sch
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 
 from ..errors import ValidationError
@@ -63,6 +63,16 @@ def school_days():
 
 def is_school_day(day):
     return day.weekday() in school_days()
+
+
+def school_day_from(day, step):
+    """The nearest school day before (``step`` -1) or after (1) ``day``: Day › on a Friday
+    goes to Monday. A school without school days steps one day."""
+    for n in range(1, 8):
+        other = day + timedelta(days=n * step)
+        if is_school_day(other):
+            return other
+    return day + timedelta(days=step)
 
 
 def get_cycle():

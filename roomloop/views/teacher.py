@@ -23,6 +23,7 @@ from ..booking import (
     has_started,
     is_school_day,
     reservations_of,
+    school_day_from,
     school_now,
     update_reservation,
     week_of,
@@ -115,16 +116,6 @@ def grid():
         today=school_now().date(),
         timedelta=timedelta,
     )
-
-
-def school_day_from(day, step):
-    """The nearest school day before (``step`` -1) or after (1) ``day``: Day › on a Friday
-    goes to Monday. A school without school days steps one day."""
-    for n in range(1, 8):
-        other = day + timedelta(days=n * step)
-        if is_school_day(other):
-            return other
-    return day + timedelta(days=step)
 
 
 def _quota_week(day):
