@@ -278,7 +278,7 @@ def facility(code):
         if request.args.get("week"):
             flash(f"That week was not understood; showing this week. {DATE_RANGE_MESSAGE}", "error")
         week = default_day()
-    monday = week - timedelta(days=week.weekday())
+    monday = week_of(week)[0]
     days = [monday + timedelta(days=i) for i in range(5)]
     week_states = {day: day_availability([facility], day)[facility.id] for day in days}
     return render_template(
