@@ -16,6 +16,8 @@ from .extensions import db
 from .models import BlackoutDate, ConfigStamp, Facility, Setting, WebhookEndpoint
 
 STAMP_QUERY = select(ConfigStamp.__table__.c.stamp)
+# The stamp as a column of another query: the bearer token's lookup reads it too.
+STAMP_COLUMN = STAMP_QUERY.scalar_subquery().label("config_stamp")
 # Plain rows of the tables, like the rules' queries (``booking.rules.HELD``).
 SETTINGS = Setting.__table__
 SETTINGS_QUERY = select(SETTINGS.c.key, SETTINGS.c.value)
@@ -75,6 +77,15 @@ def configured():
     if has_request_context():
         request.environ[MEMO] = held
     return held
+
+
+def stamp_seen(stamp):
+    """Note a stamp that this transaction read along with something else (the bearer token's
+    lookup reads ``STAMP_COLUMN``): if the process holds that stamp's copy, ``configured()``
+    answers with it, without a statement of its own, until the request writes."""
+    held = current_app.extensions.get(HELD)
+    if held is not None and held.stamp == stamp and has_request_context():
+        request.environ[MEMO] = held
 
 
 def forget():

@@ -141,3 +141,23 @@ def test_a_booking_reads_the_stamp_not_the_tables_when_nothing_changed(client, t
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert tables == []
+
+
+def test_an_api_call_reads_the_stamp_with_its_token(client, teacher):
+    """The stamp costs no statement of its own: the bearer token's lookup reads it."""
+    headers, lab = teacher
+    day = school_day()
+    assert book(client, headers, lab, day, 1).status_code == 201  # held, and the key touched
+    stamp_reads = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if "config_stamp" in statement:
+            stamp_reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert book(client, headers, lab, day, 2).status_code == 201
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(stamp_reads) == 1
+    assert "FROM api_tokens" in stamp_reads[0]
