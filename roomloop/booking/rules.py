@@ -6,7 +6,7 @@ message written for the person booking) when it does not. ``evaluate`` runs them
 and stops at the first failure. Nothing here knows about HTTP, forms or sessions.
 """
 
-from bisect import insort
+from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -136,8 +136,14 @@ class Snapshot:
     def held_at(self, facility_id, day):
         return self.by_facility_day.get((facility_id, day), [])
 
-    def held_by(self, account_id):
-        return self.by_account.get(account_id, [])
+    def held_by(self, account_id, first=None, last=None):
+        """The person's held slots, in date and slot order; from ``first`` to ``last`` if
+        given, found by bisection (a series asks for one date or week at a time of a list
+        that spans its whole range)."""
+        rows = self.by_account.get(account_id, [])
+        if first is None:
+            return rows
+        return rows[bisect_left(rows, first, key=_date) : bisect_right(rows, last, key=_date)]
 
 
 class HeldRow(NamedTuple):
@@ -162,6 +168,10 @@ class Holder(NamedTuple):
 
 def _in_order(held_slot):
     return held_slot.date, held_slot.slot
+
+
+def _date(held_slot):
+    return held_slot.date
 
 
 def _facility_day(held_slot):
@@ -331,16 +341,14 @@ def _held_slots(ctx, facility=None, account=None, slots=None, days=None):
     (first, last; the request's date if ``None``), or of both; in ``slots`` (any if
     ``None``); other than the request's own reservation; by date and slot."""
     req = ctx.request
-    first, last = days or (req.date, req.date)
     if facility is not None:
         rows = ctx.facts.held_at(facility.id, req.date)
     else:
-        rows = ctx.facts.held_by(account.id)
+        rows = ctx.facts.held_by(account.id, *(days or (req.date, req.date)))
     return [
         h
         for h in rows
-        if first <= h.date <= last
-        and h.reservation_id != req.reservation_id
+        if h.reservation_id != req.reservation_id
         and (slots is None or h.slot in slots)
         and (facility is None or h.facility_id == facility.id)
         and (account is None or h.account_id == account.id)

@@ -15,7 +15,7 @@ from roomloop.extensions import db
 from roomloop.sqlite import writing
 
 from conftest import book, school_day, stored
-from rules_support import MON, NEXT_THU, THU, TUE, WED, assert_booked, assert_refused
+from rules_support import MON, NEXT_THU, SAT, SUN, THU, TUE, WED, assert_booked, assert_refused
 
 # R-04 ---------------------------------------------------------------------------------
 
@@ -183,6 +183,26 @@ def test_r06_slots_in_another_week_do_not_count(
     )
     response = book(client, auth_headers(teacher), create_facility(), MON, 2, 3)
     assert_booked(response)
+
+
+def test_r06_counts_monday_to_sunday_inclusive(
+    client, freeze, create_account, create_facility, create_reservation, auth_headers
+):
+    """The week of 8 June is Monday the 8th to Sunday the 14th, both ends counted; the
+    Sunday before and the Monday after are not (slots written directly, weekend or not)."""
+    freeze(2026, 6, 1, 7, 0)
+    teacher = create_account()
+    lab = create_facility()
+    for day in (date(2026, 6, 7), MON, SUN, date(2026, 6, 15)):
+        create_reservation(lab, teacher, day, 1, 8)
+    create_reservation(lab, teacher, SAT, 1, 2)
+    headers = auth_headers(teacher)
+    assert_refused(
+        book(client, headers, create_facility(), NEXT_THU, 2, 4),
+        "R-06",
+        "You already have 18 periods booked in the week of 8 Jun",
+    )
+    assert_booked(book(client, headers, create_facility(), NEXT_THU, 2, 3))
 
 
 def test_r06_cancelled_reservations_do_not_count(
