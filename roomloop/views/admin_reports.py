@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..booking import find_facilities, school_now, week_of
 from ..errors import ValidationError
-from ..extensions import db, htmx
+from ..extensions import db
 from ..models import Account
 from ..reporting import (
     NO_STORE,
@@ -161,12 +161,11 @@ def _page(values, scope, errors):
                 "xlsx": url_for(".export_xlsx", **query),
             },
         )
-    status = 400 if errors and not htmx else 200
     return page_or_region(
         "admin/reports.html",
         "admin/partials/reports_body.html",
         "report",
-        status,
+        400 if errors else 200,
         NO_STORE,
         **context,
     )

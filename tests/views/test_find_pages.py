@@ -247,6 +247,19 @@ def test_htmx_gets_the_region_and_the_same_answer(teacher, create_facility):
     assert "HX-Request" in found.headers["Vary"]
 
 
+def test_a_history_restore_of_a_refused_search_gets_the_page(teacher, create_facility):
+    """htmx restores history only from a 2xx answer: the whole page, messages and all."""
+    create_facility(name="Lab 1")
+
+    restore = find(teacher, headers=HX | {"HX-History-Restore-Request": "true"}, seats="²")
+    plain = find(teacher, seats="²")
+
+    assert restore.status_code == 200
+    assert "<html" in text(restore)
+    assert "Seats at least: Enter a whole number" in page_words(restore)
+    assert plain.status_code == 400
+
+
 def test_your_booking_in_one_week_makes_no_room_free_every_week(
     teacher, ada, create_facility, create_reservation
 ):
