@@ -1,4 +1,6 @@
-"""Engine tuning that the embedded SQLite default needs to behave like a server database."""
+"""Engine tuning that the embedded SQLite default needs to behave like a server database,
+and the write blocks (``writing``, ``write_later``) that line up a request's writes on
+either database."""
 
 import logging
 import os
@@ -47,7 +49,7 @@ def configure_sqlite(engine):
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        if _begins_deferred():
+        if _reading_first():
             connection.exec_driver_sql("BEGIN")
             return
         if writers:
@@ -125,7 +127,9 @@ def reads_first(view):
     return view
 
 
-def _begins_deferred():
+def _reading_first():
+    """Whether the request reads before it writes (a GET, or a ``reads_first`` view, outside
+    its ``writing()`` block): on SQLite its transactions begin deferred."""
     if not has_request_context() or request.environ.get(WRITING):
         return False
     if request.method in READ_ONLY_METHODS:
@@ -142,17 +146,18 @@ def writing():
     once if another process committed in between. This ends the read transaction first,
     keeping the rows it loaded, so that the block's first statement begins IMMEDIATE and
     waits its turn, after the small writes held back for it (``write_later``). On an
-    exception the block's transaction is rolled back. Elsewhere (PostgreSQL, or a request
-    whose transactions begin IMMEDIATE anyway) it does nothing.
+    exception the block's transaction is rolled back. On PostgreSQL the block writes in the
+    request's transaction, the held-back writes first. In a request whose transactions
+    begin IMMEDIATE anyway it does nothing.
     """
     session = db.session()
-    if session.get_bind().dialect.name != "sqlite" or not _begins_deferred():
+    if not _reading_first():
         yield
         return
     request.environ[WRITING] = True
     later = request.environ.pop(LATER, [])
     try:
-        if session.in_transaction():
+        if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
             _begin_writing_in_place(session.connection())
         for statement, params in later:
             session.execute(statement, params)
@@ -167,11 +172,13 @@ def writing():
 
 def write_later(statement, params):
     """Hold back a small write that need not be made at once (a key's last use) for the
-    request's write transaction, so that it costs no transaction of its own; a request that
-    writes nothing has it written as it ends (``write_held_back``). Returns ``False`` where
-    nothing is held back (PostgreSQL, or a request whose transactions begin IMMEDIATE
-    anyway): the caller writes it now."""
-    if db.session().get_bind().dialect.name != "sqlite" or not _begins_deferred():
+    request's write transaction, so that it costs no transaction of its own (on PostgreSQL
+    a COMMIT, a BEGIN and the settings' stamp read again; on SQLite a wait for the write
+    lock); a request that writes nothing has it written as it ends (``write_held_back``).
+    Returns ``False`` where nothing is held back (a request whose transactions begin
+    IMMEDIATE anyway): the caller writes it now. A write rolled back with the block that
+    carried it (a series that lost a race) is made on the key's next use instead."""
+    if not _reading_first():
         return False
     request.environ.setdefault(LATER, []).append((statement, params))
     return True

@@ -105,10 +105,10 @@ TOUCH = (
 def touch_token(row):
     """Record when a token was last used, at most once a minute.
 
-    On SQLite, where the request reads before it writes, the update goes with the request's
-    own write (a booking's), or after the request if it writes nothing (skipped if the
-    database stays busy): a transaction of its own would wait for the write lock once more.
-    Elsewhere it is committed at once, before the request's own work.
+    Where the request reads before it writes (a GET, a booking), the update goes with the
+    request's own write, or after the request if it writes nothing (skipped if the database
+    stays busy): a transaction of its own would cost a commit and, on SQLite, a wait for the
+    write lock once more. Elsewhere it is committed at once, before the request's own work.
     """
     now = utcnow()
     if row.last_used_at is not None and now - row.last_used_at < LAST_USED_PRECISION:

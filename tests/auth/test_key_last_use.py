@@ -1,5 +1,5 @@
-"""An API key's last use: recorded at most once a minute, whatever the request does; on
-SQLite a booking records it in its own write transaction rather than one of its own."""
+"""An API key's last use: recorded at most once a minute, whatever the request does; a
+booking records it in its own write transaction rather than one of its own."""
 
 from datetime import datetime
 
@@ -58,27 +58,30 @@ def test_an_accepted_booking_records_the_keys_use(client, ada):
     assert last_used() == at(2026, 6, 1, 7, 0)
 
 
-def test_on_sqlite_a_booking_writes_the_keys_use_in_its_own_transaction(
-    app, client, ada, database_url
-):
-    """One write transaction (one wait for SQLite's lock) books and records the key's use."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("SQLite's write transactions; PostgreSQL records the use at once")
-    statements = []
+def test_a_booking_writes_the_keys_use_in_its_own_transaction(app, client, ada, database_url):
+    """One commit (on SQLite one wait for the write lock) books and records the key's use."""
+    statements, commits = [], []
 
     def record(_conn, _cursor, statement, *_):
         statements.append(" ".join(statement.split()))
 
+    def count_commit(_conn):
+        commits.append(len(statements))
+
     event.listen(db.engine, "before_cursor_execute", record)
+    event.listen(db.engine, "commit", count_commit)
     try:
         response = book(client, ada["headers"], ada["lab"], datetime(2026, 6, 3).date())
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+        event.remove(db.engine, "commit", count_commit)
 
     assert response.status_code == 201
-    writes = [s for s in statements if s == "BEGIN IMMEDIATE"]
-    assert len(writes) == 1
-    started = statements.index("BEGIN IMMEDIATE")
-    assert statements[started + 1].startswith("UPDATE api_tokens SET last_used_at")
-    assert any(s.startswith("INSERT INTO reservations") for s in statements[started:])
+    assert len(commits) == 1
+    touched = next(n for n, s in enumerate(statements) if s.startswith("UPDATE api_tokens"))
+    booked = next(n for n, s in enumerate(statements) if s.startswith("INSERT INTO reservations"))
+    assert touched < booked < commits[0]
+    if database_url.startswith("sqlite"):
+        assert statements.count("BEGIN IMMEDIATE") == 1
+        assert statements.index("BEGIN IMMEDIATE") == touched - 1
     assert last_used() == at(2026, 6, 1, 7, 0)
