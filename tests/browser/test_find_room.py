@@ -100,6 +100,32 @@ def test_no_room_and_wrong_values_are_said(page, server, school):
     assert_same_origin_and_quiet(page, server)
 
 
+def test_back_to_a_refused_search_htmx_no_longer_holds(page, server, school):
+    """Back to a refused search that htmx's history cache no longer holds (its cache is
+    full, or was cleared): htmx asks the server for the page and shows it, messages and
+    all."""
+    sign_in(page, "Ada Park", find_path(school["day"]))
+    page.get_by_label("From period").select_option("4")
+    page.get_by_label("To period").select_option("2")
+    page.get_by_role("button", name="Find rooms").click()
+    expect(page.get_by_role("alert")).to_contain_text("The last period is before the first")
+    expect(page).to_have_url(re.compile(r"start_slot=4&end_slot=2"))  # htmx pushed it
+    settled(page)
+
+    page.get_by_label("To period").select_option("4")
+    page.get_by_role("button", name="Find rooms").click()
+    expect(results(page).get_by_role("heading", level=2)).to_contain_text("period 4")
+    settled(page)
+    page.evaluate("sessionStorage.removeItem('htmx-history-cache')")
+    page.go_back()  # htmx, not the browser, goes back: it asks the server for the page
+
+    expect(page).to_have_url(re.compile(r"start_slot=4&end_slot=2"))
+    expect(page.get_by_role("alert")).to_contain_text("The last period is before the first")
+    expect(results(page)).to_have_count(0)
+    expect(page.get_by_label("To period")).to_have_attribute("aria-invalid", "true")
+    assert_same_origin_and_quiet(page, server)
+
+
 def test_the_find_form_by_keyboard_alone(page, server, school):
     """Tab to the periods, choose 3 with the arrow keys, type the seats, tick an amenity with
     Space, submit with Enter; Tab reaches the result's Book link, Enter opens its form."""
