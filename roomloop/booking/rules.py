@@ -350,7 +350,6 @@ def _held_slots(ctx, facility=None, account=None, slots=None, days=None):
         for h in rows
         if h.reservation_id != req.reservation_id
         and (slots is None or h.slot in slots)
-        and (facility is None or h.facility_id == facility.id)
         and (account is None or h.account_id == account.id)
     ]
 
