@@ -6,6 +6,7 @@ own under gunicorn on the test database, started after the test's data is stored
 """
 
 import re
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -96,22 +97,64 @@ def server(school, browser_server):
 
 
 class PageLog:
-    """What a page asked for and complained about while the test used it."""
+    """What a page asked for and complained about while the test used it, and each request's
+    outcome, which a failed test reports (a flake on a loaded machine needs the evidence)."""
 
     def __init__(self, page):
         self.requests, self.console_errors = [], []
-        page.on("request", lambda request: self.requests.append(request.url))
+        self.outcomes = {}  # request -> (method, url, seconds from the start, outcome)
+        self.started = time.monotonic()
+        page.on("request", self._asked)
+        page.on("response", self._answered)
+        page.on("requestfailed", lambda request: self._ended(request, request.failure))
         page.on(
             "console",
             lambda message: message.type == "error" and self.console_errors.append(message.text),
         )
         page.on("pageerror", lambda error: self.console_errors.append(str(error)))
 
+    def _asked(self, request):
+        self.requests.append(request.url)
+        self.outcomes[request] = (request.method, request.url, self._now(), "pending")
+
+    def _answered(self, response):
+        # The browser's own timing: events reach this process only when the test calls it.
+        seconds = response.request.timing["responseStart"] / 1000
+        self._ended(response.request, f"{response.status} in {seconds:.2f} s")
+
+    def _ended(self, request, outcome):
+        method, url, at, _ = self.outcomes.get(request, (request.method, request.url, 0, ""))
+        self.outcomes[request] = (method, url, at, outcome)
+
+    def _now(self):
+        return time.monotonic() - self.started
+
+    def report(self):
+        """The page's requests (static files left out) and its console errors, as text."""
+        lines = [
+            f"{at:7.2f} s  {method} {url}  {outcome}"
+            for method, url, at, outcome in self.outcomes.values()
+            if "/static/" not in url
+        ]
+        lines += [f"console: {error}" for error in self.console_errors]
+        return "\n".join(lines) or "no requests"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item):
+    """Add what each of a failed test's pages asked for and how it was answered."""
+    report = yield
+    if report.when == "call" and report.failed:
+        for number, page in enumerate(getattr(item, "opened_pages", ()), start=1):
+            report.sections.append((f"page {number}: requests and console", page.log.report()))
+    return report
+
 
 @pytest.fixture
-def open_page(browser, server):
+def open_page(request, browser, server):
     """Return a function that opens a page in a fresh context (JavaScript on unless told)."""
     contexts = []
+    request.node.opened_pages = []
 
     def open_new(javascript=True):
         context = browser.new_context(
@@ -121,6 +164,7 @@ def open_page(browser, server):
         contexts.append(context)
         page = context.new_page()
         page.log = PageLog(page)
+        request.node.opened_pages.append(page)
         return page
 
     yield open_new
