@@ -27,6 +27,11 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+# How long an action or an expectation waits for the page: the same for both. CI runs two
+# test processes, each with its Chromium and its server, on two cores, where Playwright's
+# default of 5 s for an expectation has run out once before a swap showed (a failed test's
+# report lists its pages' requests, to tell a slow answer from a missing one).
+WAIT_MS = 10_000
 
 
 def pytest_configure(config):
@@ -42,6 +47,7 @@ def browser():
             "install it with `apt-get install chromium` (not `playwright install`).",
             pytrace=False,
         )
+    expect.set_options(timeout=WAIT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
@@ -160,7 +166,7 @@ def open_page(request, browser, server):
         context = browser.new_context(
             base_url=server, viewport=DESKTOP, java_script_enabled=javascript
         )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(WAIT_MS)
         contexts.append(context)
         page = context.new_page()
         page.log = PageLog(page)
