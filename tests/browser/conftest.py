@@ -109,7 +109,7 @@ class PageLog:
     def __init__(self, page):
         self.requests, self.console_errors = [], []
         self.outcomes = {}  # request -> (method, url, seconds from the start, outcome)
-        self.started = time.monotonic()
+        self.started = time.time()
         page.on("request", self._asked)
         page.on("response", self._answered)
         page.on("requestfailed", lambda request: self._ended(request, request.failure))
@@ -121,19 +121,21 @@ class PageLog:
 
     def _asked(self, request):
         self.requests.append(request.url)
-        self.outcomes[request] = (request.method, request.url, self._now(), "pending")
+        # Events reach this process only when the test calls Playwright: a request's time is
+        # when the test heard of it until its answer brings the browser's own timing.
+        self.outcomes[request] = (request.method, request.url, self._since(time.time()), "pending")
 
     def _answered(self, response):
-        # The browser's own timing: events reach this process only when the test calls it.
-        seconds = response.request.timing["responseStart"] / 1000
-        self._ended(response.request, f"{response.status} in {seconds:.2f} s")
+        timing = response.request.timing
+        outcome = f"{response.status} in {timing['responseStart'] / 1000:.2f} s"
+        self._ended(response.request, outcome, self._since(timing["startTime"] / 1000))
 
-    def _ended(self, request, outcome):
-        method, url, at, _ = self.outcomes.get(request, (request.method, request.url, 0, ""))
-        self.outcomes[request] = (method, url, at, outcome)
+    def _ended(self, request, outcome, at=None):
+        method, url, heard, _ = self.outcomes.get(request, (request.method, request.url, 0, ""))
+        self.outcomes[request] = (method, url, heard if at is None else at, outcome)
 
-    def _now(self):
-        return time.monotonic() - self.started
+    def _since(self, moment):
+        return moment - self.started
 
     def report(self):
         """The page's requests (static files left out) and its console errors, as text."""
