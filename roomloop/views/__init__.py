@@ -2,15 +2,15 @@
 
 from datetime import date
 
-from flask import abort, render_template, url_for
-from flask_login import current_user
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_url
 
 from .. import logs
 from ..auth.permissions import Actor
 from ..auth.sessions import find_signed_in_account
 from ..booking import facility_row, week_label
 from ..errors import Forbidden, NotFound
-from ..extensions import login_manager
+from ..extensions import htmx, login_manager
 
 
 @login_manager.user_loader
@@ -23,6 +23,18 @@ def load_account(token):
     account.browser_session_token = token  # signing out ends this session
     logs.identify(account)
     return account
+
+
+@login_manager.unauthorized_handler
+def sign_in_first():
+    """Send a signed-out person to sign in, and back to the page afterwards. htmx asks for a
+    part of a page (a panel, a list) and would swap the sign-in page into it: it goes to sign
+    in itself instead (HX-Redirect), and back to the page it was on, not to the part."""
+    flash(login_manager.login_message, login_manager.login_message_category)
+    target = login_url(login_manager.login_view, htmx.current_url if htmx else request.url)
+    if htmx:
+        return "", 401, {"HX-Redirect": target}
+    return redirect(target)
 
 
 def facility_or_404(code):

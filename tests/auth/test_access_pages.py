@@ -8,6 +8,7 @@ their hidden CSRF token, the links (helpers in ``access_support.py``). The API's
 
 import json
 import re
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -349,6 +350,42 @@ def test_account_disabled_while_signed_in_is_signed_out(site, school):
         db.session.commit()
 
     assert_redirect(browser.get("/"), "/login?next=%2F")
+
+
+def test_a_signed_out_htmx_request_goes_to_sign_in_and_back_to_its_page(site, school):
+    """Signed out in another tab, a click that asks htmx for a part of a page (the grid's
+    next day) is not answered with the sign-in page to swap into that part: htmx is told to
+    go to sign in (HX-Redirect), and signing in lands back on the page it was on."""
+    browser = site()
+    sign_in(browser, school["teacher"])
+    browser.post("/logout", data=page(home(browser)).form("/logout")["fields"])
+    day = school_day()
+    part = {
+        "HX-Request": "true",
+        "HX-Target": "grid-region",
+        "HX-Current-URL": f"http://localhost/?date={day}",
+    }
+
+    response = browser.get(f"/?date={day + timedelta(days=1)}", headers=part)
+
+    assert response.status_code == 401
+    assert response.get_data() == b""
+    assert response.headers["HX-Redirect"] == f"/login?next=%2F%3Fdate%3D{day}"
+    sign_in_page = browser.get(response.headers["HX-Redirect"]).get_data(as_text=True)
+    assert "Sign in to continue." in sign_in_page
+    assert_redirect(sign_in(browser, school["teacher"], next_path=f"/?date={day}"), f"/?date={day}")
+
+
+def test_a_signed_out_htmx_request_is_sent_back_to_this_site_only(site, school):
+    """The page's address comes from a request header: another host in it counts as a path
+    on this site, which signing in then follows no further than this site."""
+    browser = site()
+    part = {"HX-Request": "true", "HX-Current-URL": "https://evil.example//evil.example/x"}
+
+    target = browser.get("/my", headers=part).headers["HX-Redirect"]
+
+    assert target == "/login?next=%2F%2Fevil.example%2Fx"
+    assert_redirect(sign_in(browser, school["teacher"], next_path="//evil.example/x"), "/")
 
 
 def test_logout_signs_out(site, school):
