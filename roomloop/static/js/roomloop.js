@@ -276,6 +276,58 @@
     showDisclosures(event.detail.elt);
   });
 
+  // --- A request that fails ------------------------------------------------------------
+  // htmx swaps only 2xx answers: a click whose request is refused, fails or never reaches
+  // the server would change nothing on the page and say nothing. Say what happened, in the
+  // page's alert region, with a way to see the page as it is now; the next request clears it.
+  var PROBLEMS = {
+    0: "RoomLoop could not be reached, so nothing was sent. Check the connection, then try again.",
+    400: "This page is out of date. Reload it, then try again.",
+    403: "You are not allowed to do this. Reload the page to see what you can do.",
+    404: "This is no longer here: it may have been deleted meanwhile. Reload the page to see it as it is now.",
+  };
+  function problemFor(status) {
+    if (PROBLEMS[status]) {
+      return PROBLEMS[status];
+    }
+    if (status >= 500) {
+      return "RoomLoop could not finish this (error " + status + "). Reload the page to see " +
+        "where things stand, then try again.";
+    }
+    return "RoomLoop refused this (error " + status + "). Reload the page, then try again.";
+  }
+  function requestProblem() {
+    return document.getElementById("request-problem");
+  }
+  function showProblem(status) {
+    var region = requestProblem();
+    if (!region) {
+      return;
+    }
+    var words = document.createElement("p");
+    words.textContent = problemFor(status);
+    var reload = document.createElement("button");
+    reload.type = "button";
+    reload.className = "button";
+    reload.textContent = "Reload the page";
+    reload.addEventListener("click", function () {
+      window.location.reload();
+    });
+    region.replaceChildren(words, reload);
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    showProblem(event.detail.xhr.status);
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showProblem(0);
+  });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var region = requestProblem();
+    if (region && region.firstChild) {
+      region.replaceChildren();
+    }
+  });
+
   // --- The grid ------------------------------------------------------------------------
   // One cell of the grid is in the Tab order (a roving tabindex); arrow keys, Home and End
   // move between cells, Enter opens a cell's link. A cell's booking form opens in a row
