@@ -3,6 +3,7 @@
 import os
 
 from flask import Flask
+from werkzeug.exceptions import HTTPException
 
 from .config import load_config
 from .extensions import csrf, db, htmx, login_manager, migrate, oauth
@@ -33,6 +34,7 @@ def create_app(test_config=None):
     )
     from .database import configure_engine
     from .sqlite import write_held_back
+    from .views.errors import answer_http_error
 
     logs.init_app(app)
     db.init_app(app)
@@ -60,5 +62,8 @@ def create_app(test_config=None):
     app.register_blueprint(health.bp)
     api.init_app(app)
     views.init_app(app)
+    # An HTTP error no view handled (an unknown address, an abort, a refused form token, an
+    # unhandled exception): /v1 answers in its JSON envelope, a page with a page.
+    app.register_error_handler(HTTPException, answer_http_error)
     cli.init_app(app)
     return app

@@ -80,7 +80,6 @@ class PagesOnlyCookieSession(SecureCookieSessionInterface):
 
 
 def init_app(app):
-    errors.register_app_handlers(app)
     app.session_interface = PagesOnlyCookieSession()
     app.before_request(authenticate)
     # Flask runs after-request functions last-registered first; Flask-Limiter adds its

@@ -39,9 +39,7 @@ def is_api_request():
 
 
 def http_error(exc):
-    """Answer HTTP errors under ``/v1`` in the JSON envelope; pages keep Flask's own."""
-    if not is_api_request():
-        return exc
+    """Answer an HTTP error under ``/v1`` in the JSON envelope."""
     message = {
         404: "No such endpoint or resource.",
         405: f"{request.method} is not allowed here.",
@@ -60,12 +58,6 @@ def find(get, value, field):
         return get(value)
     except NotFound as missing:
         raise ValidationError({field: missing.message}) from None
-
-
-def register_app_handlers(app):
-    """Handlers that sit on the app: routing errors (unknown path or method) never reach
-    the blueprint."""
-    app.register_error_handler(HTTPException, http_error)
 
 
 def unauthorized_response(message, **extra):

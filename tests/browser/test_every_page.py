@@ -92,9 +92,11 @@ TEACHER_PAGES = {
     "notifications": ("/account/notifications", None),
     "docs": ("/docs", None),
     "not-allowed": ("/admin/settings", None),  # the 403 page
+    "not-found": ("/rooms/no-such-page", None),  # the 404 page
 }
 SIGNED_OUT_PAGES = {
     "sign-in": ("/login", None),
+    "not-found-signed-out": ("/rooms/no-such-page", None),
 }
 ADMIN_PAGES = {
     "admin-approvals": ("/admin/approvals", None),
