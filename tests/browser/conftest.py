@@ -107,7 +107,7 @@ class PageLog:
     outcome, which a failed test reports (a flake on a loaded machine needs the evidence)."""
 
     def __init__(self, page):
-        self.requests, self.console_errors = [], []
+        self.console_errors = []
         self.outcomes = {}  # request -> (method, url, seconds from the start, outcome)
         self.started = time.time()
         page.on("request", self._asked)
@@ -119,8 +119,12 @@ class PageLog:
         )
         page.on("pageerror", lambda error: self.console_errors.append(str(error)))
 
+    @property
+    def requests(self):
+        """Every address the page asked for, in order."""
+        return [url for _, url, _, _ in self.outcomes.values()]
+
     def _asked(self, request):
-        self.requests.append(request.url)
         # Events reach this process only when the test calls Playwright: a request's time is
         # when the test heard of it until its answer brings the browser's own timing.
         self.outcomes[request] = (request.method, request.url, self._since(time.time()), "pending")
